@@ -1,0 +1,50 @@
+"""One error hierarchy; `cli.py` turns every ExporterError into a one-line message and exit 1."""
+
+from __future__ import annotations
+
+
+class ExporterError(Exception):
+    """Base class: the message is shown to the user as is, on one line."""
+
+
+class SourceError(ExporterError, ValueError):
+    """Bad input in the sources file, located by file, line and entry."""
+
+    def __init__(self, path: str, line: int | None, entry: str | None, message: str) -> None:
+        self.path, self.line, self.entry, self.detail = path, line, entry, message
+        where = path if line is None else f"{path}:{line}"
+        if entry:
+            where += f": {entry}"
+        super().__init__(f"{where}: {message}")
+
+
+class IdentifierError(ExporterError, ValueError):
+    """Text that is no arXiv or ACL Anthology identifier, URL or DOI."""
+
+
+class LockError(ExporterError):
+    """The lock file is unreadable or lacks what an offline build needs."""
+
+
+class ResolveError(ExporterError):
+    """Some entries could not be resolved; `failures` maps entry label to reason."""
+
+    def __init__(self, failures: dict[str, str], resolved: int) -> None:
+        self.failures, self.resolved = failures, resolved
+        lines = [f"{label}: {reason}" for label, reason in failures.items()]
+        super().__init__(
+            f"{len(failures)} entr{'y' if len(failures) == 1 else 'ies'} not resolved "
+            f"({resolved} resolved and kept in the lock):\n" + "\n".join(lines)
+        )
+
+
+class NetworkError(ExporterError):
+    """An upstream service kept failing after polite retries."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url, self.reason = url, reason
+        super().__init__(f"{reason} ({url})")
+
+
+class OfflineError(ExporterError):
+    """Work needed the network while --offline was given."""
