@@ -1,0 +1,285 @@
+"""Read and validate `sources/papers.toml`: the list's front matter and its papers.
+
+Every problem is reported with file, line and entry, all of them in one run.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from exporter.errors import IdentifierError, SourceError
+from exporter.ids import Identifier, parse_id
+
+# Per-paper keys and their types. Overrides replace resolved fields of the record.
+OVERRIDES: dict[str, type | tuple[type, ...]] = {
+    "title": str,
+    "authors": list,
+    "venue": str,
+    "year": int,
+    "doi": str,
+    "url": str,
+    "abstract": str,
+    "pages": str,
+    "publisher": str,
+}
+PAPER_KEYS: dict[str, type | tuple[type, ...]] = {
+    "arxiv": str,
+    "acl": str,
+    "key": str,
+    "section": str,
+    "tags": list,
+    "note": str,
+    "code": str,
+    "date": str,
+    **OVERRIDES,
+}
+LIST_KEYS: dict[str, type | tuple[type, ...]] = {
+    "heading": str,
+    "badges": list,
+    "intro": str,
+    "footer": str,
+    "section": str,
+    "template": str,
+}
+_KEY_RE = re.compile(r"^[A-Za-z0-9_:\-.+/]+$")
+_DATE_RE = re.compile(r"^\d{4}\.(?:[1-9]|1[0-2])$|^$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One paper of the list, as the user wrote it."""
+
+    index: int
+    line: int
+    arxiv: Identifier | None = None
+    acl: Identifier | None = None
+    key: str | None = None
+    section: str = ""
+    tags: tuple[str, ...] = ()
+    note: str = ""
+    code: str = ""
+    date: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def uid(self) -> str:
+        """Stable identity of the entry: its arXiv id if any, else its Anthology id."""
+        ident = self.arxiv or self.acl
+        assert ident is not None
+        return str(ident)
+
+    @property
+    def label(self) -> str:
+        """How messages name the entry: `entry 3 (arxiv:2110.08207)`."""
+        return f"entry {self.index} ({self.uid})"
+
+
+@dataclass(frozen=True)
+class ListMeta:
+    """The list's own front matter, reproduced around the papers in the Markdown output."""
+
+    heading: str = ""
+    badges: tuple[str, ...] = ()
+    intro: str = ""
+    footer: str = ""
+    section: str = "Papers"
+    template: str | None = None
+    template_text: str | None = None  # the user's template, read from `template`
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The parsed sources file."""
+
+    path: Path
+    meta: ListMeta
+    entries: tuple[Entry, ...]
+
+
+class _Lines:
+    """Line numbers of `[[papers]]` blocks and of keys inside them (tomllib gives none)."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.headers = [
+            i + 1 for i, line in enumerate(self.lines) if re.match(r"^\s*\[\[\s*papers\s*\]\]", line)
+        ]
+
+    def entry(self, index: int) -> int | None:
+        return self.headers[index - 1] if index - 1 < len(self.headers) else None
+
+    def key(self, index: int, key: str) -> int | None:
+        start = self.entry(index)
+        if start is None:
+            return None
+        end = self.headers[index] if index < len(self.headers) else len(self.lines) + 1
+        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        for number in range(start + 1, end):
+            if pattern.match(self.lines[number - 1]):
+                return number
+        return start
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    names = {str: "a string", list: "a list", int: "an integer"}
+    kinds = expected if isinstance(expected, tuple) else (expected,)
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def load(path: Path) -> Sources:
+    """Read and validate the sources file; raise SourceError naming every bad entry."""
+    display = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SourceError(display, None, None, "file not found; create it or pass --sources") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError(display, None, None, f"cannot read: {exc}") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        line = int(m[1]) if m else None
+        raise SourceError(display, line, None, f"invalid TOML: {message}") from exc
+
+    lines = _Lines(text)
+    problems: list[SourceError] = []
+    for key in data:
+        if key not in ("list", "papers"):
+            problems.append(SourceError(display, None, None, f"unknown top-level key {key!r} (expected [list] and [[papers]])"))
+    meta = _load_meta(data.get("list", {}), display, text, problems)
+    if meta.template:
+        template_path = path.parent / meta.template
+        try:
+            meta = replace(meta, template_text=template_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(SourceError(display, None, "[list]", f"cannot read template {str(template_path)!r}: {exc}"))
+    papers = data.get("papers", [])
+    if not isinstance(papers, list):
+        problems.append(SourceError(display, None, None, "'papers' must be an array of tables ([[papers]])"))
+        papers = []
+    entries = []
+    for index, raw in enumerate(papers, start=1):
+        entry = _load_entry(index, raw, display, lines, meta, problems)
+        if entry is not None:
+            entries.append(entry)
+    _check_duplicates(entries, display, lines, problems)
+    if problems:
+        if len(problems) == 1:
+            raise problems[0]
+        raise SourceError(display, None, None, f"{len(problems)} problems:\n" + "\n".join(map(str, problems)))
+    return Sources(path, meta, tuple(entries))
+
+
+def _load_meta(raw: Any, display: str, text: str, problems: list[SourceError]) -> ListMeta:
+    line = next((i + 1 for i, l in enumerate(text.splitlines()) if re.match(r"^\s*\[\s*list\s*\]", l)), None)
+    if not isinstance(raw, dict):
+        problems.append(SourceError(display, line, None, "'list' must be a table"))
+        return ListMeta()
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        expected = LIST_KEYS.get(key)
+        if expected is None:
+            problems.append(SourceError(display, line, "[list]", f"unknown key {key!r}; allowed: {', '.join(LIST_KEYS)}"))
+        elif not isinstance(value, expected):
+            problems.append(SourceError(display, line, "[list]", f"{key!r} must be {_type_name(expected)}"))
+        else:
+            values[key] = tuple(map(str, value)) if key == "badges" else value
+    return ListMeta(**values)
+
+
+def _load_entry(
+    index: int, raw: Any, display: str, lines: _Lines, meta: ListMeta, problems: list[SourceError]
+) -> Entry | None:
+    label = f"entry {index}"
+
+    def fail(key: str | None, message: str) -> None:
+        line = lines.key(index, key) if key else lines.entry(index)
+        problems.append(SourceError(display, line, label, message))
+
+    if not isinstance(raw, dict):
+        fail(None, "must be a table")
+        return None
+    ok = True
+    for key, value in raw.items():
+        expected = PAPER_KEYS.get(key)
+        if expected is None:
+            fail(key, f"unknown key {key!r}; allowed: {', '.join(PAPER_KEYS)}")
+            ok = False
+        elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            fail(key, f"{key!r} must be {_type_name(expected)}, not {type(value).__name__}")
+            ok = False
+    if not ok:
+        return None
+
+    idents: dict[str, Identifier] = {}
+    for kind in ("arxiv", "acl"):
+        if kind in raw:
+            label = f"entry {index} ({kind} = {raw[kind]!r})"
+            try:
+                idents[kind] = parse_id(raw[kind], kind)  # type: ignore[arg-type]
+            except IdentifierError as exc:
+                fail(kind, str(exc))
+                ok = False
+    if not idents and ok:
+        fail(None, "needs an 'arxiv' or an 'acl' identifier")
+        return None
+    if "key" in raw and not _KEY_RE.match(raw["key"]):
+        fail("key", f"citation key {raw['key']!r} may only contain letters, digits and _:-.+/")
+        ok = False
+    if "date" in raw and not _DATE_RE.match(raw["date"]):
+        fail("date", f"date {raw['date']!r} must look like 2022.5 (year.month) or be empty")
+        ok = False
+    for key in ("tags",):
+        if key in raw and not all(isinstance(t, str) for t in raw[key]):
+            fail(key, f"{key!r} must be a list of strings")
+            ok = False
+    if "authors" in raw and not all(
+        isinstance(a, str) or (isinstance(a, dict) and set(a) <= {"family", "given", "suffix"} and "family" in a)
+        for a in raw["authors"]
+    ):
+        fail("authors", "'authors' must list names as strings or {family = ..., given = ...} tables")
+        ok = False
+    if not ok:
+        return None
+    return Entry(
+        index=index,
+        line=lines.entry(index) or 0,
+        arxiv=idents.get("arxiv"),
+        acl=idents.get("acl"),
+        key=raw.get("key"),
+        section=raw.get("section", meta.section),
+        tags=tuple(raw.get("tags", ())),
+        note=raw.get("note", ""),
+        code=raw.get("code", ""),
+        date=raw.get("date"),
+        overrides={k: raw[k] for k in OVERRIDES if k in raw},
+    )
+
+
+def _check_duplicates(entries: list[Entry], display: str, lines: _Lines, problems: list[SourceError]) -> None:
+    seen: dict[str, Entry] = {}
+    for entry in entries:
+        checks = [(f"{i.kind}:{i.id}", i.kind) for i in (entry.arxiv, entry.acl) if i]
+        if entry.key:
+            # BibTeX, biber and pybtex compare keys case-insensitively.
+            checks.append((f"key:{entry.key.lower()}", "key"))
+        for token, what in checks:
+            if token in seen:
+                first = seen[token]
+                problems.append(
+                    SourceError(
+                        display,
+                        lines.key(entry.index, what),
+                        entry.label,
+                        f"duplicate {token.split(':', 1)[0]} {token.split(':', 1)[1]!r}, "
+                        f"already used by entry {first.index} (line {first.line})",
+                    )
+                )
+            else:
+                seen[token] = entry
