@@ -1,0 +1,266 @@
+"""The one record model (CSL-JSON variables) and its construction from lock data plus TOML.
+
+Resolvers store upstream metadata in the lock as they got it; this module turns it into
+`Record`s: names split, LaTeX decoded, the Anthology record preferred over the preprint,
+then the user's overrides applied.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any, Mapping
+
+from exporter.sources import Entry
+
+ARXIV_ABS = "https://arxiv.org/abs/{}"
+ANTHOLOGY = "https://aclanthology.org/{}/"
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+@dataclass(frozen=True, order=True)
+class Name:
+    """A person's name split as CSL does it; particles stay in `family` (Zotero drops them otherwise)."""
+
+    family: str
+    given: str = ""
+    suffix: str = ""
+
+    @property
+    def display(self) -> str:
+        """The name as written in running text: `Teven Le Scao`."""
+        return " ".join(p for p in (self.given, self.family) if p) + (f", {self.suffix}" if self.suffix else "")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One paper. Field names follow CSL-JSON variables (container_title = container-title)."""
+
+    id: str
+    type: str  # CSL type: "article" (arXiv preprint) or "paper-conference"
+    title: str
+    author: tuple[Name, ...]
+    issued: tuple[int, ...]  # CSL date-parts: (year, month, day), as much as known
+    container_title: str = ""
+    publisher: str = ""
+    publisher_place: str = ""
+    editor: tuple[Name, ...] = ()
+    page: str = ""  # "3470-3487"
+    DOI: str = ""
+    URL: str = ""
+    abstract: str = ""
+    number: str = ""  # arXiv id of a preprint, as Zotero and citeproc expect it
+    # Beyond CSL: eprint data kept for published papers too, and the list's own fields.
+    arxiv: str = ""
+    arxiv_class: str = ""
+    arxiv_issued: tuple[int, ...] = ()  # date of arXiv v1
+    acl: str = ""
+    link: str = ""  # the link the Markdown list shows
+    list_date: str = ""  # "2021.9", the date the Markdown list shows
+    section: str = ""
+    tags: tuple[str, ...] = ()
+    note: str = ""
+    code: str = ""
+
+    @property
+    def year(self) -> int | None:
+        """Year of issue, if known."""
+        return self.issued[0] if self.issued else None
+
+
+def clean(text: str) -> str:
+    """Collapse runs of white space (arXiv wraps titles and abstracts) and strip."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def split_name(name: str) -> Name:
+    """Split a full name (`Teven Le Scao`) into family and given names, particles kept."""
+    from nameparser import HumanName  # lazy: only needed when building records
+
+    text = clean(name)
+    parsed = HumanName(text)
+    family = parsed.last
+    given = " ".join(p for p in (parsed.title, parsed.first, parsed.middle) if p)
+    if not family:  # a single name, or one the parser could not read: keep it whole
+        return Name(family=text)
+    return Name(family=family, given=given, suffix=parsed.suffix)
+
+
+@lru_cache(maxsize=1)
+def _latex_decoder() -> Any:
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    # Math stays as written ($x^2$): there is no Unicode for most of it.
+    return LatexNodes2Text(math_mode="verbatim", keep_comments=False)
+
+
+def from_latex(text: str) -> str:
+    """Decode a BibTeX field value (`Jim{\\'e}nez`, `{C}o{E}d{IT}`) to plain Unicode."""
+    if not re.search(r"[\\{}$~%]", text):
+        return clean(text)
+    return clean(_latex_decoder().latex_to_text(text))
+
+
+def _bibtex_names(value: str) -> tuple[Name, ...]:
+    from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
+
+    names = []
+    for raw in split_multiple_persons_names(value):
+        parts = parse_single_name_into_parts(raw)
+        family = " ".join(parts.von + parts.last)
+        names.append(Name(from_latex(family), from_latex(" ".join(parts.first)), from_latex(" ".join(parts.jr))))
+    return tuple(names)
+
+
+def _date(text: str | None) -> tuple[int, ...]:
+    if not text:
+        return ()
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", text)
+    return (int(m[1]), int(m[2]), int(m[3])) if m else ()
+
+
+def from_arxiv(data: Mapping[str, Any]) -> Record:
+    """A preprint record from the lock's arXiv metadata."""
+    arxiv_id = data["id"]
+    issued = _date(data.get("published"))
+    return Record(
+        id="",
+        type="article",
+        title=clean(data["title"]),
+        author=tuple(split_name(a) for a in data["authors"]),
+        issued=issued,
+        publisher="arXiv",
+        DOI=f"10.48550/arXiv.{arxiv_id}",
+        URL=ARXIV_ABS.format(arxiv_id),
+        abstract=clean(data.get("abstract") or ""),
+        number=arxiv_id,
+        arxiv=arxiv_id,
+        arxiv_class=data.get("primary_category") or "",
+        arxiv_issued=issued,
+    )
+
+
+def from_acl(data: Mapping[str, Any]) -> Record:
+    """A proceedings record from the lock's Anthology BibTeX fields."""
+    fields = data["fields"]
+    year = int(fields["year"]) if fields.get("year", "").isdigit() else None
+    month = fields.get("month", "").strip().lower()[:3]
+    issued: tuple[int, ...] = ()
+    if year:
+        issued = (year, MONTHS.index(month) + 1) if month in MONTHS else (year,)
+    return Record(
+        id="",
+        type="paper-conference" if data["entrytype"] == "inproceedings" else "article-journal",
+        title=from_latex(fields.get("title", "")),
+        author=_bibtex_names(fields.get("author", "")),
+        issued=issued,
+        container_title=from_latex(fields.get("booktitle") or fields.get("journal") or ""),
+        publisher=from_latex(fields.get("publisher", "")),
+        publisher_place=from_latex(fields.get("address", "")),
+        editor=_bibtex_names(fields["editor"]) if fields.get("editor") else (),
+        page=re.sub(r"-+", "-", fields.get("pages", "")),
+        DOI=fields.get("doi", ""),
+        URL=fields.get("url") or ANTHOLOGY.format(data["id"]),
+        abstract=from_latex(fields.get("abstract", "")),
+        acl=data["id"],
+    )
+
+
+def _override_names(values: list[Any]) -> tuple[Name, ...]:
+    return tuple(
+        split_name(v) if isinstance(v, str) else Name(v["family"], v.get("given", ""), v.get("suffix", ""))
+        for v in values
+    )
+
+
+def apply_overrides(record: Record, overrides: Mapping[str, Any]) -> Record:
+    """Replace resolved fields by the user's values from the TOML."""
+    changes: dict[str, Any] = {}
+    simple = {"title": "title", "venue": "container_title", "doi": "DOI", "url": "URL",
+              "abstract": "abstract", "pages": "page", "publisher": "publisher"}
+    for key, attr in simple.items():
+        if key in overrides:
+            changes[attr] = overrides[key]
+    if "authors" in overrides:
+        changes["author"] = _override_names(overrides["authors"])
+    if "year" in overrides:
+        changes["issued"] = (overrides["year"],)
+    return replace(record, **changes)
+
+
+def build_record(entry: Entry, arxiv: Mapping[str, Any] | None, acl: Mapping[str, Any] | None, key: str) -> Record:
+    """Merge what the lock holds for one entry: the Anthology record leads, arXiv stays as eprint."""
+    preprint = from_arxiv(arxiv) if arxiv else None
+    if acl:
+        record = from_acl(acl)
+        if preprint:
+            record = replace(record, arxiv=preprint.arxiv, arxiv_class=preprint.arxiv_class,
+                             arxiv_issued=preprint.arxiv_issued)
+    else:
+        assert preprint is not None
+        record = preprint
+    record = apply_overrides(record, entry.overrides)
+    first = record.arxiv_issued or record.issued
+    list_date = entry.date if entry.date is not None else (f"{first[0]}.{first[1]}" if len(first) > 1 else "")
+    link = ANTHOLOGY.format(entry.acl.id) if entry.acl else ARXIV_ABS.format(entry.arxiv.id if entry.arxiv else "")
+    return replace(record, id=key, link=link, list_date=list_date, section=entry.section,
+                   tags=entry.tags, note=entry.note, code=entry.code)
+
+
+# --- citation keys -------------------------------------------------------------------
+
+_STOPWORDS = frozenset(
+    "a an the on of for in to with and or is are be by at as from via towards toward into "
+    "do does can how what when why we our your its it this that".split()
+)
+_FOLD = str.maketrans({"ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "æ": "ae", "Æ": "AE",
+                       "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "ı": "i", "þ": "th", "ð": "d"})
+
+
+def ascii_fold(text: str) -> str:
+    """`Štefánik` → `Stefanik`: decompose, drop accents, map the letters that do not decompose."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def base_key(record: Record) -> str:
+    """Google Scholar style key: first author's family name, year, first significant title word."""
+    family = record.author[0].family if record.author else "anon"
+    name = re.sub(r"[^a-z]", "", ascii_fold(family).lower()) or "anon"
+    year = str(record.year or "")
+    words = re.findall(r"[a-z0-9]+", ascii_fold(record.title).lower())
+    word = next((w for w in words if w not in _STOPWORDS), words[0] if words else "")
+    return f"{name}{year}{word}"
+
+
+def assign_keys(candidates: list[tuple[str, Record]], taken: Mapping[str, str]) -> dict[str, str]:
+    """Give each (uid, record) without a key in `taken` a unique key, in list order.
+
+    Keys compare case-insensitively (as BibTeX, biber and pybtex do); a collision gets
+    a, b, c... appended. Keys already in `taken` (pinned or locked) never change.
+    """
+    keys = dict(taken)
+    used = {k.lower() for k in keys.values()}
+    for uid, record in candidates:
+        if uid in keys:
+            continue
+        base = base_key(record)
+        key, n = base, 0
+        while key.lower() in used:
+            key = base + _suffix(n)
+            n += 1
+        keys[uid] = key
+        used.add(key.lower())
+    return keys
+
+
+def _suffix(n: int) -> str:
+    """a, b, ..., z, aa, ab, ...: as many suffixes as collisions."""
+    letters = ""
+    n += 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(ord("a") + rem) + letters
+    return letters
