@@ -1,0 +1,51 @@
+"""Resolve ACL Anthology ids from the Anthology's per-paper BibTeX export, `{base}/{id}.bib`."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from exporter.resolvers.http import PermanentError, Settings, TimeoutSession, TransientError, classify_status, with_retries
+
+
+def parse_bibtex(text: str, anthology_id: str) -> dict[str, Any]:
+    """The lock record of one Anthology BibTeX export: entry type, key and raw field values."""
+    import bibtexparser
+
+    library = bibtexparser.parse_string(text)
+    if not library.entries or library.failed_blocks:
+        raise PermanentError("the Anthology's BibTeX export could not be parsed")
+    entry = library.entries[0]
+    return {
+        "id": anthology_id,
+        "entrytype": entry.entry_type.lower(),
+        "key": entry.key,
+        "fields": {f.key.lower(): str(f.value) for f in entry.fields},
+    }
+
+
+def fetch(
+    ids: list[str], settings: Settings, progress: Callable[[int], None] = lambda n: None
+) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """Fetch the BibTeX export of each id; returns (found, failures) like the arXiv resolver."""
+    session = TimeoutSession(settings.timeout)
+    found: dict[str, dict[str, Any]] = {}
+    failures: dict[str, str] = {}
+    for anthology_id in dict.fromkeys(ids):
+        url = f"{settings.acl_url.rstrip('/')}/{anthology_id}.bib"
+
+        def get() -> str:
+            response = session.get(url)
+            if response.status_code == 404:
+                raise PermanentError("not in the ACL Anthology (HTTP 404); check the id")
+            if response.status_code != 200:
+                raise classify_status(response.status_code, "ACL Anthology")
+            if not response.text.strip():
+                raise TransientError("ACL Anthology returned an empty page")
+            return response.content.decode("utf-8")
+
+        try:
+            found[anthology_id] = parse_bibtex(with_retries(get, settings), anthology_id)
+        except (TransientError, PermanentError) as exc:
+            failures[anthology_id] = str(exc)
+        progress(1)
+    return found, failures
