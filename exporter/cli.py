@@ -1,0 +1,172 @@
+"""Command line: `exporter build`, `resolve` and `export`. The only module that reads and writes files.
+
+Imports are lazy so that `exporter --help` starts instantly.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+import click
+
+if TYPE_CHECKING:
+    from exporter.lock import Lock
+    from exporter.resolvers import ResolveReport, Settings
+    from exporter.sources import Sources
+
+FORMATS = ("bibtex", "csljson", "ris", "markdown")
+
+
+@dataclass
+class Context:
+    sources: Path
+    outputs: Path
+
+
+def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn ExporterError into a one-line click error (exit 1); never a traceback."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from exporter.errors import ExporterError
+
+        try:
+            return func(*args, **kwargs)
+        except ExporterError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper
+
+
+def _network_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--arxiv-url", envvar="EXPORTER_ARXIV_URL", default="https://export.arxiv.org/api/query",
+                     show_default=True, help="arXiv API query endpoint (env EXPORTER_ARXIV_URL)."),
+        click.option("--acl-url", envvar="EXPORTER_ACL_URL", default="https://aclanthology.org",
+                     show_default=True, help="ACL Anthology base URL (env EXPORTER_ACL_URL)."),
+        click.option("--arxiv-delay", envvar="EXPORTER_ARXIV_DELAY", type=click.FloatRange(min=0), default=3.0,
+                     show_default=True, help="Seconds between arXiv requests; also the retry backoff base "
+                     "(env EXPORTER_ARXIV_DELAY)."),
+        click.option("--timeout", envvar="EXPORTER_TIMEOUT", type=click.FloatRange(min=0.1), default=30.0,
+                     show_default=True, help="Seconds before a request times out (env EXPORTER_TIMEOUT)."),
+        click.option("--retries", envvar="EXPORTER_RETRIES", type=click.IntRange(min=0), default=4,
+                     show_default=True, help="Retries per request after a timeout, 429, 5xx or empty page."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _settings(arxiv_url: str, acl_url: str, arxiv_delay: float, timeout: float, retries: int) -> Settings:
+    from exporter.resolvers import Settings
+
+    # With no delay (tests, local mirrors) the backoff still waits a little before retrying.
+    return Settings(arxiv_url=arxiv_url, acl_url=acl_url, delay=arxiv_delay, timeout=timeout,
+                    attempts=retries + 1, backoff=arxiv_delay or 0.05)
+
+
+def _progress(total: int) -> Any:
+    from tqdm import tqdm
+
+    # Shown on a terminal only (disable=None), and only when there is enough to wait for.
+    return tqdm(total=total, unit="id", desc="resolving", file=sys.stderr, leave=False,
+                disable=None if total > 5 else True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="exporter")
+@click.option("--sources", type=click.Path(dir_okay=False, path_type=Path), default=Path("sources/papers.toml"),
+              show_default=True, help="The papers file; its lock is the .lock.json beside it.")
+@click.option("--outputs", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
+              show_default=True, help="Folder for refs.bib, refs.json, refs.ris and README.md.")
+@click.pass_context
+def main(ctx: click.Context, sources: Path, outputs: Path) -> None:
+    """Export a paper list (sources/papers.toml) as BibTeX, CSL-JSON, RIS and Markdown.
+
+    Papers are named by arXiv and ACL Anthology ids; `resolve` records their metadata in
+    the lock file, and `build` writes every output from it.
+    """
+    ctx.obj = Context(sources=sources, outputs=outputs)
+
+
+def _load(ctx: Context) -> tuple[Sources, Lock, Path]:
+    from exporter import lock, sources
+
+    src = sources.load(ctx.sources)
+    path = lock.lock_path(ctx.sources)
+    return src, lock.load(path), path
+
+
+def _resolve(ctx: Context, settings: Settings, refresh: bool, offline: bool) -> tuple[Sources, Lock, ResolveReport]:
+    from exporter import lock as lockfile
+    from exporter.errors import ResolveError
+    from exporter.resolvers import resolve
+
+    src, lock, path = _load(ctx)
+    report = resolve(src, lock, settings, refresh=refresh, offline=offline, progress_factory=_progress)
+    # Save whatever resolved, even when some entries failed: nothing fetched is lost.
+    changed = lockfile.save(path, lock)
+    if report.arxiv_fetched or report.acl_fetched or changed:
+        click.echo(f"{path}: {report.arxiv_fetched} arXiv and {report.acl_fetched} ACL Anthology "
+                   f"records fetched{'' if changed else ', lock unchanged'}", err=True)
+    if report.failures:
+        raise ResolveError(report.failures, report.arxiv_fetched + report.acl_fetched)
+    return src, lock, report
+
+
+@main.command()
+@click.option("--refresh", is_flag=True, help="Fetch every entry again, not only those missing from the lock.")
+@_network_options
+@click.pass_obj
+@_fail_cleanly
+def resolve(ctx: Context, refresh: bool, **network: Any) -> None:
+    """Fetch metadata for entries missing from the lock, and record it there.
+
+    arXiv ids are fetched in batches of up to 100 per request, 3 s apart; Anthology
+    ids from the Anthology's BibTeX export. Entries that fail are listed; the rest
+    are kept in the lock.
+    """
+    _resolve(ctx, _settings(**network), refresh, offline=False)
+
+
+@main.command()
+@click.option("--offline", is_flag=True, help="Never use the network: fail if an entry is missing from the lock.")
+@_network_options
+@click.pass_obj
+@_fail_cleanly
+def build(ctx: Context, offline: bool, **network: Any) -> None:
+    """Resolve what is missing, then write all outputs (refs.bib, refs.json, refs.ris, README.md)."""
+    from exporter.files import write_atomic
+    from exporter.records import records
+    from exporter.writers import WRITERS
+
+    src, lock, _ = _resolve(ctx, _settings(**network), refresh=False, offline=offline)
+    recs = records(src, lock)
+    # Render everything before writing anything: a failing writer leaves no mixed outputs.
+    texts = {ctx.outputs / w.filename: w.load()(recs, src.meta) for w in WRITERS.values()}
+    for path, text in texts.items():
+        changed = write_atomic(path, text)
+        click.echo(f"{path}: {len(recs)} entries{'' if changed else ' (unchanged)'}", err=True)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="Output format.")
+@click.option("-o", "--output", default="-", show_default=True, help="File to write, or - for standard output.")
+@click.pass_obj
+@_fail_cleanly
+def export(ctx: Context, fmt: str, output: str) -> None:
+    """Write one format from the lock alone (no network)."""
+    from exporter.files import write_atomic
+    from exporter.records import records
+    from exporter.writers import WRITERS
+
+    src, lock, _ = _load(ctx)
+    text = WRITERS[fmt].load()(records(src, lock), src.meta)
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        write_atomic(Path(output), text)

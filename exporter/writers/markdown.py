@@ -1,0 +1,40 @@
+"""README.md: the paper list itself, rendered by a jinja2 template (the user's own, or ours)."""
+
+from __future__ import annotations
+
+import re
+from itertools import groupby
+from typing import Sequence
+
+from exporter.model import Record
+from exporter.sources import ListMeta
+
+_MD_SPECIALS = re.compile(r"([\\`*_\[\]<>#|~])")
+
+
+def escape(text: str) -> str:
+    """Text for Markdown inline context: specials backslash-escaped, no HTML, one line."""
+    text = re.sub(r"\s+", " ", text).strip()
+    text = _MD_SPECIALS.sub(r"\\\1", text)
+    return re.sub(r"&(?=#?\w+;)", "&amp;", text)  # only an & that would start an entity
+
+
+def write(records: Sequence[Record], meta: ListMeta | None = None, template: str | None = None) -> str:
+    """Render the list: front matter, then the papers grouped by consecutive section."""
+    import jinja2
+
+    meta = meta or ListMeta()
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("exporter", "templates"),
+        autoescape=False,  # Markdown, not HTML: `escape` is applied explicitly
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["md"] = escape
+    env.filters["names"] = lambda names: ", ".join(n.display for n in names)
+    source = template if template is not None else meta.template_text
+    tmpl = env.from_string(source) if source is not None else env.get_template("README.md.j2")
+    sections = [(name, list(items)) for name, items in groupby(records, key=lambda r: r.section)]
+    return tmpl.render(meta=meta, records=records, sections=sections)

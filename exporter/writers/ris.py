@@ -1,0 +1,56 @@
+"""refs.ris: one RIS record per paper, with the tags Zotero's RIS import reads."""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from exporter.model import Record
+from exporter.sources import ListMeta
+
+# RIS has no preprint type; UNPB (unpublished work) is the nearest, and the arXiv id is
+# kept in M1, DO and UR.
+TYPES = {"paper-conference": "CPAPER", "article-journal": "JOUR", "article": "UNPB"}
+
+
+def _line(tag: str, value: str) -> str:
+    # A value is one line: a newline could start a line that reads as a tag ("ER  -").
+    return f"{tag}  - " + re.sub(r"\s+", " ", value).strip()
+
+
+def to_lines(record: Record) -> list[str]:
+    """The tagged lines of one record, `TY` first and `ER` last."""
+    lines = [_line("TY", TYPES.get(record.type, "GEN"))]
+
+    def add(tag: str, value: str | None) -> None:
+        if value and value.strip():
+            lines.append(_line(tag, value))
+
+    add("ID", record.id)
+    add("TI", record.title)
+    for name in record.author:
+        add("AU", ", ".join(p for p in (name.family, name.given, name.suffix) if p))
+    for name in record.editor:
+        add("ED", ", ".join(p for p in (name.family, name.given, name.suffix) if p))
+    if record.issued:
+        add("PY", str(record.issued[0]))
+        add("DA", "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(record.issued)))
+    add("T2", record.container_title)
+    add("PB", record.publisher)
+    add("CY", record.publisher_place)
+    if record.page:
+        first, _, last = record.page.partition("-")
+        add("SP", first)
+        add("EP", last)
+    add("DO", record.DOI)
+    add("UR", record.URL)
+    if record.arxiv:
+        add("M1", f"arXiv:{record.arxiv}")
+    add("AB", record.abstract)
+    lines.append("ER  - ")
+    return lines
+
+
+def write(records: Sequence[Record], meta: ListMeta | None = None) -> str:
+    """The whole refs.ris; records are separated by a blank line."""
+    return "\n\n".join("\n".join(to_lines(r)) for r in records) + "\n"
