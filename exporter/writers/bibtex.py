@@ -74,6 +74,7 @@ def write(records: Sequence[Record], meta: ListMeta | None = None) -> str:
         library.add(Entry(entry_type, record.id, [Field(k, v) for k, v in to_fields(record)]))
     fmt = BibtexFormat()
     fmt.indent = "  "  # the default is a tab
-    fmt.block_separator = "\n\n"
+    fmt.block_separator = "\n"
     fmt.trailing_comma = True
-    return write_string(library, bibtex_format=fmt).strip() + "\n"
+    # No unparse middlewares: values already carry their braces, and month its bare macro.
+    return write_string(library, unparse_stack=[], bibtex_format=fmt).strip() + "\n"
