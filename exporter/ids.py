@@ -73,6 +73,14 @@ def _normalise_arxiv(raw: str) -> str:
     return raw
 
 
+def _plausible_arxiv(raw: str) -> bool:
+    """New-style ids: month 01-12, four-digit numbers until 1412 and five-digit ones from 1501."""
+    if "/" in raw:
+        return 1 <= int(raw[-5:-3]) <= 12
+    yymm, number = raw.split(".")
+    return 1 <= int(yymm[2:]) <= 12 and len(number) == (4 if yymm < "1501" else 5)
+
+
 def parse_id(text: str, kind: Kind | None = None) -> Identifier:
     """Parse an id, URL or DOI; `kind` restricts it to arXiv or Anthology forms.
 
@@ -81,7 +89,7 @@ def parse_id(text: str, kind: Kind | None = None) -> Identifier:
     value = text.strip()
     if kind in (None, "arxiv"):
         for pattern in _ARXIV_FORMS:
-            if m := pattern.match(value):
+            if (m := pattern.match(value)) and _plausible_arxiv(m["id"]):
                 version = int(m["version"]) if m["version"] else None
                 return Identifier("arxiv", _normalise_arxiv(m["id"]), version)
     if kind in (None, "acl"):

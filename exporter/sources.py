@@ -197,6 +197,9 @@ def _load_entry(
     index: int, raw: Any, display: str, lines: _Lines, meta: ListMeta, problems: list[SourceError]
 ) -> Entry | None:
     label = f"entry {index}"
+    if isinstance(raw, dict):
+        named = [f"{k} = {raw[k]!r}" for k in ("arxiv", "acl") if isinstance(raw.get(k), str)]
+        label += f" ({named[0]})" if named else ""
 
     def fail(key: str | None, message: str) -> None:
         line = lines.key(index, key) if key else lines.entry(index)
@@ -220,7 +223,6 @@ def _load_entry(
     idents: dict[str, Identifier] = {}
     for kind in ("arxiv", "acl"):
         if kind in raw:
-            label = f"entry {index} ({kind} = {raw[kind]!r})"
             try:
                 idents[kind] = parse_id(raw[kind], kind)  # type: ignore[arg-type]
             except IdentifierError as exc:

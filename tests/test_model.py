@@ -1,0 +1,71 @@
+"""The record model: name splitting, LaTeX decoding, citation keys."""
+
+from __future__ import annotations
+
+import pytest
+
+from exporter.model import Name, Record, assign_keys, base_key, from_latex, split_name
+
+
+@pytest.mark.parametrize(
+    ("full", "family", "given"),
+    [
+        ("Teven Le Scao", "Le Scao", "Teven"),
+        ("Peter H. N. de With", "de With", "Peter H. N."),
+        ("Ludwig van Beethoven", "van Beethoven", "Ludwig"),
+        ("Jan Van den Bussche", "Van den Bussche", "Jan"),
+        ("Quoc V. Le", "Le", "Quoc V."),
+        ("Le Hou", "Hou", "Le"),  # "Le" as a given name is no particle
+        ("M Saiful Bari", "Bari", "M Saiful"),
+        ("Wen-tau Yih", "Yih", "Wen-tau"),
+        ("Michal Štefánik", "Štefánik", "Michal"),
+        ("  Jason   Wei ", "Wei", "Jason"),
+        ("BigScience", "BigScience", ""),
+    ],
+)
+def test_split_name(full: str, family: str, given: str) -> None:
+    name = split_name(full)
+    assert (name.family, name.given) == (family, given)
+
+
+def test_suffix_is_kept_apart() -> None:
+    assert split_name("Martin Luther King Jr.") == Name("King", "Martin Luther", "Jr.")
+
+
+@pytest.mark.parametrize(
+    ("latex", "text"),
+    [
+        ("Super-{N}atural{I}nstructions", "Super-NaturalInstructions"),
+        ("{C}o{E}d{IT}", "CoEdIT"),
+        ("Jim{\\'e}nez Guti{\\'e}rrez", "Jiménez Gutiérrez"),
+        ("Kadl{\\v{c}}{\\'\\i}k", "Kadlčík"),
+        ("100{\\%} {---} {``}a{''}", "100% — “a”"),
+        ("plain  text\n  wrapped", "plain text wrapped"),
+    ],
+)
+def test_from_latex(latex: str, text: str) -> None:
+    assert from_latex(latex) == text
+
+
+def record(title: str, family: str, year: int) -> Record:
+    return Record(id="", type="article", title=title, author=(Name(family, "A."),), issued=(year, 1))
+
+
+def test_base_key_is_google_scholar_style() -> None:
+    assert base_key(record("Finetuned Language Models Are Zero-Shot Learners", "Wei", 2021)) == "wei2021finetuned"
+    assert base_key(record("The Flan Collection", "Longpre", 2023)) == "longpre2023flan"
+    assert base_key(record("A Study", "Štefánik", 2023)) == "stefanik2023study"
+    assert base_key(record("On the Use", "Le Scao", 2022)) == "lescao2022use"
+
+
+def test_keys_are_unique_case_insensitively_and_stable() -> None:
+    a = record("Scaling Laws", "Kaplan", 2020)
+    b = record("Scaling Things", "Kaplan", 2020)
+    c = record("Scaling Up", "Kaplan", 2020)
+    keys = assign_keys([("a", a), ("b", b), ("c", c)], {})
+    assert keys == {"a": "kaplan2020scaling", "b": "kaplan2020scalinga", "c": "kaplan2020scalingb"}
+    # Keys already taken (locked or pinned) never move, even when a new colliding entry comes first.
+    again = assign_keys([("new", a), ("a", a), ("b", b)], {"a": keys["a"], "b": keys["b"]})
+    assert again == {"a": "kaplan2020scaling", "b": "kaplan2020scalinga", "new": "kaplan2020scalingb"}
+    # A pinned key in other case still collides.
+    assert assign_keys([("x", a)], {"p": "Kaplan2020Scaling"})["x"] == "kaplan2020scalinga"
