@@ -15,10 +15,8 @@ def write_atomic(path: Path, text: str) -> bool:
     try:
         if path.read_bytes() == data:
             return False
-    except FileNotFoundError:
-        pass
-    except OSError as exc:
-        raise ExporterError(f"{path}: cannot read: {exc.strerror}") from exc
+    except OSError:
+        pass  # absent or unreadable: writing it will say what is wrong
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

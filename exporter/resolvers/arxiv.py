@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from exporter.resolvers.http import PermanentError, Settings, TimeoutSession, TransientError, classify_status, with_retries
+from exporter.resolvers.http import EmptyPageError, PermanentError, Settings, TimeoutSession, TransientError, classify_status, with_retries
 
 BATCH = 100  # longer GET id lists fail upstream with HTTP 414
 
@@ -72,13 +72,18 @@ def fetch(
             except arxiv.HTTPError as exc:
                 raise classify_status(exc.status, "arXiv API") from exc
             except arxiv.UnexpectedEmptyPageError as exc:
-                raise TransientError("arXiv API returned an empty page") from exc
+                raise EmptyPageError("arXiv API returned an empty page") from exc
             if not results:
-                raise TransientError("arXiv API returned an empty page")
+                # Either arXiv's sporadic empty page or ids it does not know: retry to tell.
+                raise EmptyPageError("arXiv returned no record for this id")
             return results
 
         try:
             results = with_retries(query, settings)
+        except EmptyPageError as exc:
+            failures.update({i: f"{exc}; check it on arxiv.org" for i in batch})
+            progress(len(batch))
+            continue
         except (TransientError, PermanentError) as exc:
             failures.update({i: str(exc) for i in batch})
             progress(len(batch))

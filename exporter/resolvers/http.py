@@ -34,6 +34,10 @@ class TransientError(Exception):
     """A failure worth retrying: timeout, connection error, 429, 5xx, empty page."""
 
 
+class EmptyPageError(TransientError):
+    """A 200 answer with no records where records were asked for."""
+
+
 class PermanentError(Exception):
     """A failure that retrying cannot fix (404, 400)."""
 
@@ -71,11 +75,12 @@ def with_retries(call: Callable[[], T], settings: Settings) -> T:
         retry=retry_if_exception_type((TransientError, requests.Timeout, requests.ConnectionError)),
         reraise=True,
     )
+    tries = f"after {settings.attempts} tr{'y' if settings.attempts == 1 else 'ies'}"
     try:
         return retrying(call)
     except requests.Timeout as exc:
-        raise TransientError(f"timed out after {settings.timeout:g} s ({settings.attempts} tries)") from exc
+        raise TransientError(f"timed out ({settings.timeout:g} s per request, {tries})") from exc
     except requests.ConnectionError as exc:
-        raise TransientError(f"connection failed ({settings.attempts} tries): {exc.__class__.__name__}") from exc
+        raise TransientError(f"connection failed ({exc.__class__.__name__}, {tries})") from exc
     except TransientError as exc:
-        raise TransientError(f"{exc} ({settings.attempts} tries)") from exc
+        raise type(exc)(f"{exc} ({tries})") from exc
