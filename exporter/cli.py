@@ -69,6 +69,24 @@ def _settings(arxiv_url: str, acl_url: str, arxiv_delay: float, timeout: float, 
                     attempts=retries + 1, backoff=arxiv_delay or 0.05)
 
 
+def _bibtex_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--bibtex-unicode", is_flag=True,
+                        help="Write non-ASCII characters in refs.bib as UTF-8 instead of LaTeX escapes "
+                        "(for biber, or bibtex with inputenc).")(func)
+    return click.option("--bibtex-dialect", type=click.Choice(["bibtex", "biblatex"]), default="bibtex",
+                        show_default=True, help="refs.bib for classic BibTeX styles (natbib, ACL) or "
+                        "biblatex-native entries (@online, date, eprinttype) for biber.")(func)
+
+
+def _render(fmt: str, recs: list[Any], meta: Any, bibtex_dialect: str, bibtex_unicode: bool) -> str:
+    from exporter.writers import WRITERS
+
+    write = WRITERS[fmt].load()
+    if fmt == "bibtex":
+        return write(recs, meta, dialect=bibtex_dialect, unicode=bibtex_unicode)  # type: ignore[call-arg]
+    return write(recs, meta)
+
+
 def _progress(total: int) -> Any:
     from tqdm import tqdm
 
@@ -135,10 +153,11 @@ def resolve(ctx: Context, refresh: bool, **network: Any) -> None:
 
 @main.command()
 @click.option("--offline", is_flag=True, help="Never use the network: fail if an entry is missing from the lock.")
+@_bibtex_options
 @_network_options
 @click.pass_obj
 @_fail_cleanly
-def build(ctx: Context, offline: bool, **network: Any) -> None:
+def build(ctx: Context, offline: bool, bibtex_dialect: str, bibtex_unicode: bool, **network: Any) -> None:
     """Resolve what is missing, then write all outputs (refs.bib, refs.json, refs.ris, README.md)."""
     from exporter.files import write_atomic
     from exporter.records import records
@@ -147,7 +166,10 @@ def build(ctx: Context, offline: bool, **network: Any) -> None:
     src, lock, _ = _resolve(ctx, _settings(**network), refresh=False, offline=offline)
     recs = records(src, lock)
     # Render everything before writing anything: a failing writer leaves no mixed outputs.
-    texts = {ctx.outputs / w.filename: w.load()(recs, src.meta) for w in WRITERS.values()}
+    texts = {
+        ctx.outputs / w.filename: _render(fmt, recs, src.meta, bibtex_dialect, bibtex_unicode)
+        for fmt, w in WRITERS.items()
+    }
     for path, text in texts.items():
         changed = write_atomic(path, text)
         click.echo(f"{path}: {len(recs)} entries{'' if changed else ' (unchanged)'}", err=True)
@@ -156,16 +178,16 @@ def build(ctx: Context, offline: bool, **network: Any) -> None:
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="Output format.")
 @click.option("-o", "--output", default="-", show_default=True, help="File to write, or - for standard output.")
+@_bibtex_options
 @click.pass_obj
 @_fail_cleanly
-def export(ctx: Context, fmt: str, output: str) -> None:
+def export(ctx: Context, fmt: str, output: str, bibtex_dialect: str, bibtex_unicode: bool) -> None:
     """Write one format from the lock alone (no network)."""
     from exporter.files import write_atomic
     from exporter.records import records
-    from exporter.writers import WRITERS
 
     src, lock, _ = _load(ctx)
-    text = WRITERS[fmt].load()(records(src, lock), src.meta)
+    text = _render(fmt, records(src, lock), src.meta, bibtex_dialect, bibtex_unicode)
     if output == "-":
         click.echo(text, nl=False)
     else:

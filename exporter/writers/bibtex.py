@@ -13,65 +13,86 @@ from exporter.sources import ListMeta
 from exporter.writers.latex import title_to_latex, to_latex
 
 
-def name_to_bibtex(name: Name) -> str:
+def name_to_bibtex(name: Name, unicode: bool = False) -> str:
     """`Family, Given` (or `Family, Suffix, Given`): the form BibTeX splits without guessing."""
-    family = to_latex(name.family)
+    family = to_latex(name.family, unicode)
     if not name.given and " " in name.family:
         return "{" + family + "}"  # an organisation, or a name that must stay whole
     if " and " in f" {family} " or "," in family:
         family = "{" + family + "}"
-    parts = [family] + ([to_latex(name.suffix)] if name.suffix else []) + ([to_latex(name.given)] if name.given else [])
-    return ", ".join(parts)
+    rest = [to_latex(p, unicode) for p in (name.suffix, name.given) if p]
+    return ", ".join([family, *rest])
 
 
-def names_to_bibtex(names: Sequence[Name]) -> str:
+def names_to_bibtex(names: Sequence[Name], unicode: bool = False) -> str:
     """Authors or editors joined by ` and `."""
-    return " and ".join(name_to_bibtex(n) for n in names)
+    return " and ".join(name_to_bibtex(n, unicode) for n in names)
 
 
-def to_fields(record: Record) -> list[tuple[str, str]]:
-    """The (field, raw value) pairs of one entry, in output order; raw values carry their delimiters."""
+# Entry types per CSL type, for each dialect.
+ENTRY_TYPES = {
+    "bibtex": {"paper-conference": "inproceedings", "article-journal": "article", "article": "misc"},
+    "biblatex": {"paper-conference": "inproceedings", "article-journal": "article", "article": "online"},
+}
+
+
+def to_fields(record: Record, dialect: str = "bibtex", unicode: bool = False) -> list[tuple[str, str]]:
+    """The (field, raw value) pairs of one entry, in output order; raw values carry their delimiters.
+
+    `bibtex` writes what classic BibTeX styles (natbib, ACL) read: year/month, address,
+    archivePrefix/primaryClass. `biblatex` writes biblatex's own data model: date,
+    location, eprinttype/eprintclass, journaltitle.
+    """
+    biblatex = dialect == "biblatex"
     fields: list[tuple[str, str]] = []
 
     def add(name: str, value: str, raw: bool = False) -> None:
         if value:
             fields.append((name, value if raw else "{" + value + "}"))
 
-    add("title", title_to_latex(record.title))
-    add("author", names_to_bibtex(record.author))
+    def text(value: str) -> str:
+        return to_latex(value, unicode)
+
+    add("title", title_to_latex(record.title, unicode))
+    add("author", names_to_bibtex(record.author, unicode))
     if record.type == "paper-conference":
-        add("editor", names_to_bibtex(record.editor))
-        add("booktitle", title_to_latex(record.container_title))
+        add("editor", names_to_bibtex(record.editor, unicode))
+        add("booktitle", title_to_latex(record.container_title, unicode))
     elif record.container_title:
-        add("journal", to_latex(record.container_title))
-    if len(record.issued) > 1:
-        add("month", MONTHS[record.issued[1] - 1], raw=True)  # a macro: styles localise it
-    add("year", str(record.year or ""))
+        add("journaltitle" if biblatex else "journal", title_to_latex(record.container_title, unicode))
+    if biblatex:
+        add("date", "-".join(f"{p:02d}" if i else f"{p:04d}" for i, p in enumerate(record.issued)))
+    else:
+        if len(record.issued) > 1:
+            add("month", MONTHS[record.issued[1] - 1], raw=True)  # a macro: styles localise it
+        add("year", str(record.year or ""))
     if record.type == "paper-conference":
-        add("address", to_latex(record.publisher_place))
-        add("publisher", to_latex(record.publisher))
+        add("location" if biblatex else "address", text(record.publisher_place))
+        add("publisher", text(record.publisher))
         add("pages", record.page.replace("-", "--"))
     add("doi", record.DOI)
     add("url", record.URL)
     if record.arxiv:
         add("eprint", record.arxiv)
-        add("archivePrefix", "arXiv")
+        if not biblatex:
+            add("archivePrefix", "arXiv")
         add("eprinttype", "arxiv")  # Zotero keeps the arXiv id only when it sees eprinttype
-        add("primaryClass", record.arxiv_class)
-    add("abstract", to_latex(record.abstract))
+        add("eprintclass" if biblatex else "primaryClass", record.arxiv_class)
+    add("abstract", text(record.abstract))
     return fields
 
 
-def write(records: Sequence[Record], meta: ListMeta | None = None) -> str:
-    """The whole .bib file."""
+def write(records: Sequence[Record], meta: ListMeta | None = None, dialect: str = "bibtex", unicode: bool = False) -> str:
+    """The whole .bib file, in the BibTeX or the biblatex dialect, LaTeX-encoded or UTF-8."""
     from bibtexparser import Library, write_string
     from bibtexparser.model import Entry, Field
     from bibtexparser.writer import BibtexFormat
 
+    types = ENTRY_TYPES[dialect]
     library = Library()
     for record in records:
-        entry_type = {"paper-conference": "inproceedings", "article-journal": "article"}.get(record.type, "misc")
-        library.add(Entry(entry_type, record.id, [Field(k, v) for k, v in to_fields(record)]))
+        fields = [Field(k, v) for k, v in to_fields(record, dialect, unicode)]
+        library.add(Entry(types.get(record.type, "misc"), record.id, fields))
     fmt = BibtexFormat()
     fmt.indent = "  "  # the default is a tab
     fmt.block_separator = "\n"

@@ -47,9 +47,12 @@ def _char(c: str) -> str:
     return encoded
 
 
-def to_latex(text: str) -> str:
-    """Plain Unicode text as a BibTeX field value: specials escaped, accents as TeX macros."""
-    return "".join(_SPECIALS.get(c) or (c if c < "\x80" else _char(c)) for c in text)
+def to_latex(text: str, unicode: bool = False) -> str:
+    """Plain Unicode text as a BibTeX field value: specials escaped, accents as TeX macros.
+
+    With `unicode`, non-ASCII characters stay as they are (for biber with UTF-8 input).
+    """
+    return "".join(_SPECIALS.get(c) or (c if c < "\x80" or unicode else _char(c)) for c in text)
 
 
 def _needs_protection(word: str) -> bool:
@@ -60,13 +63,14 @@ def _needs_protection(word: str) -> bool:
     return inner_capital or capital_with_digit or word in PROPER_NOUNS
 
 
-def title_to_latex(title: str) -> str:
+def title_to_latex(title: str, unicode: bool = False) -> str:
     """A title for BibTeX: like `to_latex`, with acronyms and proper nouns brace-protected."""
     out, pos = [], 0
     for m in re.finditer(r"[^\W_]+", title):
-        out.append(to_latex(title[pos : m.start()]))
+        out.append(to_latex(title[pos : m.start()], unicode))
         word = m.group()
-        out.append("{" + to_latex(word) + "}" if _needs_protection(word) else to_latex(word))
+        encoded = to_latex(word, unicode)
+        out.append("{" + encoded + "}" if _needs_protection(word) else encoded)
         pos = m.end()
-    out.append(to_latex(title[pos:]))
+    out.append(to_latex(title[pos:], unicode))
     return "".join(out)
