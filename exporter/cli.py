@@ -42,12 +42,26 @@ def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _http_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Refuse a URL requests could not use, before any request is made."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a URL: {exc}") from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"{value!r} is not an http(s) URL")
+    return value
+
+
 def _network_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--arxiv-url", envvar="EXPORTER_ARXIV_URL", default="https://export.arxiv.org/api/query",
-                     show_default=True, help="arXiv API query endpoint (env EXPORTER_ARXIV_URL)."),
+                     show_default=True, callback=_http_url, help="arXiv API query endpoint (env EXPORTER_ARXIV_URL)."),
         click.option("--acl-url", envvar="EXPORTER_ACL_URL", default="https://aclanthology.org",
-                     show_default=True, help="ACL Anthology base URL (env EXPORTER_ACL_URL)."),
+                     show_default=True, callback=_http_url, help="ACL Anthology base URL (env EXPORTER_ACL_URL)."),
         click.option("--arxiv-delay", envvar="EXPORTER_ARXIV_DELAY", type=click.FloatRange(min=0), default=3.0,
                      show_default=True, help="Seconds between arXiv requests; also the retry backoff base "
                      "(env EXPORTER_ARXIV_DELAY)."),
@@ -79,12 +93,23 @@ def _bibtex_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _render(fmt: str, recs: list[Any], meta: Any, bibtex_dialect: str, bibtex_unicode: bool) -> str:
+    from exporter.errors import ExporterError
     from exporter.writers import WRITERS
 
     write = WRITERS[fmt].load()
     if fmt == "bibtex":
         return write(recs, meta, dialect=bibtex_dialect, unicode=bibtex_unicode)  # type: ignore[call-arg]
-    return write(recs, meta)
+    if fmt != "markdown":
+        return write(recs, meta)
+    import jinja2
+
+    try:
+        return write(recs, meta)
+    except jinja2.TemplateError as exc:
+        # The user's own template: say which file and line, not a traceback.
+        where = meta.template or "the built-in template"
+        line = f":{exc.lineno}" if getattr(exc, "lineno", None) else ""
+        raise ExporterError(f"{where}{line}: template error: {exc.message or exc}") from exc
 
 
 def _progress(total: int) -> Any:
@@ -119,20 +144,31 @@ def _load(ctx: Context) -> tuple[Sources, Lock, Path]:
     return src, lock.load(path), path
 
 
-def _resolve(ctx: Context, settings: Settings, refresh: bool, offline: bool) -> tuple[Sources, Lock, ResolveReport]:
+def _resolve(
+    ctx: Context, settings: Settings, refresh: bool, offline: bool, prune: bool
+) -> tuple[Sources, Lock, ResolveReport]:
     from exporter import lock as lockfile
     from exporter.errors import ResolveError
     from exporter.resolvers import resolve
 
     src, lock, path = _load(ctx)
-    report = resolve(src, lock, settings, refresh=refresh, offline=offline, progress_factory=_progress)
+    try:
+        report = resolve(src, lock, settings, refresh=refresh, offline=offline, prune=prune,
+                         progress_factory=_progress)
+    except KeyboardInterrupt:
+        # Records go into the lock batch by batch: keep what arrived before the interrupt.
+        lockfile.save(path, lock)
+        raise click.Abort() from None
     # Save whatever resolved, even when some entries failed: nothing fetched is lost.
     changed = lockfile.save(path, lock)
-    if report.arxiv_fetched or report.acl_fetched or changed:
+    fetched = report.arxiv_fetched + report.acl_fetched
+    if fetched:
         click.echo(f"{path}: {report.arxiv_fetched} arXiv and {report.acl_fetched} ACL Anthology "
-                   f"records fetched{'' if changed else ', lock unchanged'}", err=True)
+                   f"record{'' if fetched == 1 else 's'} fetched", err=True)
+    elif changed:
+        click.echo(f"{path}: updated (citation keys{', unused records dropped' if prune else ''})", err=True)
     if report.failures:
-        raise ResolveError(report.failures, report.arxiv_fetched + report.acl_fetched)
+        raise ResolveError(report.failures, fetched)
     return src, lock, report
 
 
@@ -148,7 +184,7 @@ def resolve(ctx: Context, refresh: bool, **network: Any) -> None:
     ids from the Anthology's BibTeX export. Entries that fail are listed; the rest
     are kept in the lock.
     """
-    _resolve(ctx, _settings(**network), refresh, offline=False)
+    _resolve(ctx, _settings(**network), refresh, offline=False, prune=True)
 
 
 @main.command()
@@ -163,7 +199,8 @@ def build(ctx: Context, offline: bool, bibtex_dialect: str, bibtex_unicode: bool
     from exporter.records import records
     from exporter.writers import WRITERS
 
-    src, lock, _ = _resolve(ctx, _settings(**network), refresh=False, offline=offline)
+    # No pruning here: commenting a paper out for one build must not lose its metadata.
+    src, lock, _ = _resolve(ctx, _settings(**network), refresh=False, offline=offline, prune=False)
     recs = records(src, lock)
     # Render everything before writing anything: a failing writer leaves no mixed outputs.
     texts = {
@@ -172,7 +209,8 @@ def build(ctx: Context, offline: bool, bibtex_dialect: str, bibtex_unicode: bool
     }
     for path, text in texts.items():
         changed = write_atomic(path, text)
-        click.echo(f"{path}: {len(recs)} entries{'' if changed else ' (unchanged)'}", err=True)
+        click.echo(f"{path}: {len(recs)} entr{'y' if len(recs) == 1 else 'ies'}{'' if changed else ' (unchanged)'}",
+                   err=True)
 
 
 @main.command()
@@ -183,12 +221,44 @@ def build(ctx: Context, offline: bool, bibtex_dialect: str, bibtex_unicode: bool
 @_fail_cleanly
 def export(ctx: Context, fmt: str, output: str, bibtex_dialect: str, bibtex_unicode: bool) -> None:
     """Write one format from the lock alone (no network)."""
+    from exporter.errors import ExporterError
     from exporter.files import write_atomic
     from exporter.records import records
 
     src, lock, _ = _load(ctx)
     text = _render(fmt, records(src, lock), src.meta, bibtex_dialect, bibtex_unicode)
     if output == "-":
-        click.echo(text, nl=False)
+        try:
+            click.echo(text, nl=False)
+        except OSError as exc:  # a closed pipe or a full device
+            raise ExporterError(f"standard output: cannot write: {exc.strerror}") from exc
     else:
         write_atomic(Path(output), text)
+
+
+@main.command()
+@click.argument("outputs_dir", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--check", "only", multiple=True, metavar="NAME",
+              help="Run only this check (repeatable): bibtex, biber, biber-datamodel, pandoc-citeproc, "
+              "csl-schema, rispy, citation-js, cross-format, commonmark.")
+@click.pass_obj
+@_fail_cleanly
+def validate(ctx: Context, outputs_dir: Path | None, only: tuple[str, ...]) -> None:
+    """Read an outputs folder (default: --outputs) back with real clients and check that they agree.
+
+    LaTeX with BibTeX and biber, pandoc --citeproc, the CSL-JSON schema, rispy, citation-js and
+    markdown-it-py. Prints one line per check, then `N passed, N failed`; exit 1 if any failed.
+    A check whose tool is missing fails and names what to install.
+    """
+    from exporter.validate import CHECKS, run, summary
+
+    unknown = [name for name in only if name not in CHECKS]
+    if unknown:
+        raise click.BadParameter(f"no check {unknown[0]!r}; choose from {', '.join(CHECKS)}", param_hint="--check")
+    results = []
+    for result in run(outputs_dir or ctx.outputs, only or None):
+        click.echo(result.line)
+        results.append(result)
+    click.echo(summary(results))
+    if not all(r.ok for r in results):
+        click.get_current_context().exit(1)

@@ -31,7 +31,16 @@ class ResolveError(ExporterError):
 
     def __init__(self, failures: dict[str, str], resolved: int) -> None:
         self.failures, self.resolved = failures, resolved
-        lines = [f"{label}: {reason}" for label, reason in failures.items()]
+        by_reason: dict[str, list[str]] = {}
+        for label, reason in failures.items():
+            by_reason.setdefault(reason, []).append(label)
+        lines = []
+        for reason, labels in by_reason.items():
+            # One line per entry, unless many share a reason (a service down): then one line.
+            if len(labels) > 3:
+                lines.append(f"{labels[0]}, {labels[1]} and {len(labels) - 2} more entries: {reason}")
+            else:
+                lines.extend(f"{label}: {reason}" for label in labels)
         super().__init__(
             f"{len(failures)} entr{'y' if len(failures) == 1 else 'ies'} not resolved "
             f"({resolved} resolved and kept in the lock):\n" + "\n".join(lines)

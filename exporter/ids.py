@@ -12,9 +12,9 @@ Kind = Literal["arxiv", "acl"]
 
 # arXiv ids: new style since 2007 (YYMM.NNNN, five digits from 2015) and old style
 # (archive[.SUBJ]/YYMMNNN), each with an optional version.
-_ARXIV_ID = r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?"
+_ARXIV_ID = r"(?P<id>[0-9]{4}\.[0-9]{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/[0-9]{7})(?:v(?P<version>[1-9][0-9]*))?"
 # Anthology ids: new style (2022.acl-long.244) and old style (P19-1001, W18-5446).
-_ACL_ID = r"(?P<id>\d{4}\.[a-z0-9][a-z0-9\-]*\.\d+|[A-Z]\d{2}-\d{4})"
+_ACL_ID = r"(?P<id>[0-9]{4}\.[a-z0-9][a-z0-9\-]*\.[0-9]+|[A-Z][0-9]{2}-[0-9]{4})"
 
 _ARXIV_FORMS = [
     re.compile(rf"^(?:arxiv:\s*)?{_ARXIV_ID}$", re.IGNORECASE),
@@ -29,10 +29,10 @@ _ARXIV_FORMS = [
     ),
 ]
 _ACL_FORMS = [
-    re.compile(rf"^{_ACL_ID}$"),
+    re.compile(rf"^{_ACL_ID}$", re.IGNORECASE),
     re.compile(
         rf"^(?:https?://)?(?:www\.)?(?:aclanthology\.org|aclweb\.org/anthology)/{_ACL_ID}"
-        r"(?:\.pdf|\.bib)?/?(?:[?#].*)?$",
+        r"(?:v[0-9]+)?(?:\.pdf|\.bib)?/?(?:[?#].*)?$",
         re.IGNORECASE,
     ),
     re.compile(
@@ -78,7 +78,8 @@ def _plausible_arxiv(raw: str) -> bool:
     if "/" in raw:
         return 1 <= int(raw[-5:-3]) <= 12
     yymm, number = raw.split(".")
-    return 1 <= int(yymm[2:]) <= 12 and len(number) == (4 if yymm < "1501" else 5)
+    # New-style ids began in April 2007 (0704.0001).
+    return yymm >= "0704" and 1 <= int(yymm[2:]) <= 12 and len(number) == (4 if yymm < "1501" else 5)
 
 
 def parse_id(text: str, kind: Kind | None = None) -> Identifier:

@@ -46,7 +46,46 @@ def load(path: Path) -> Lock:
         raise LockError(f"{path}: unreadable lock file ({exc}); delete it and run 'exporter resolve'") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise LockError(f"{path}: unknown lock format; delete it and run 'exporter resolve'")
-    return Lock(arxiv=data.get("arxiv", {}), acl=data.get("acl", {}), keys=data.get("keys", {}))
+    lock = Lock(arxiv=data.get("arxiv", {}), acl=data.get("acl", {}), keys=data.get("keys", {}))
+    if problem := _damage(lock):
+        raise LockError(f"{path}: {problem}; fix it or delete it and run 'exporter resolve'")
+    return lock
+
+
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+# Field checks per lock record kind: what building records relies on.
+_ARXIV_FIELDS = {
+    "id": lambda v: isinstance(v, str),
+    "title": lambda v: isinstance(v, str),
+    "authors": _is_str_list,
+    "abstract": lambda v: v is None or isinstance(v, str),
+    "published": lambda v: v is None or isinstance(v, str),
+    "primary_category": lambda v: v is None or isinstance(v, str),
+}
+_ACL_FIELDS = {
+    "id": lambda v: isinstance(v, str),
+    "entrytype": lambda v: isinstance(v, str),
+    "fields": lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
+}
+
+
+def _damage(lock: Lock) -> str | None:
+    """What is wrong with a lock read from disk, or None: hand edits and bad merges happen."""
+    for kind, records, checks in (("arxiv", lock.arxiv, _ARXIV_FIELDS), ("acl", lock.acl, _ACL_FIELDS)):
+        if not isinstance(records, dict):
+            return f"'{kind}' must be an object"
+        for ident, record in records.items():
+            if not isinstance(record, dict):
+                return f"{kind} record {ident!r} is not an object"
+            for name, ok in checks.items():
+                if not ok(record.get(name)):
+                    return f"{kind} record {ident!r} has a damaged or missing {name!r}"
+    if not isinstance(lock.keys, dict) or not all(isinstance(k, str) for k in lock.keys.values()):
+        return "'keys' must map entries to citation keys (strings)"
+    return None
 
 
 def save(path: Path, lock: Lock) -> bool:

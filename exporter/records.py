@@ -2,55 +2,66 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from exporter.errors import OfflineError
 from exporter.lock import Lock
 from exporter.model import Record, assign_keys, build_record
 from exporter.sources import Entry, Sources
 
 
-def entry_keys(entries: tuple[Entry, ...], lock: Lock, persist_only: bool = False) -> dict[str, str]:
+def _unlocked(entry: Entry, lock: Lock) -> bool:
+    return bool((entry.arxiv and entry.arxiv.full not in lock.arxiv) or (entry.acl and entry.acl.id not in lock.acl))
+
+
+def _build(entries: tuple[Entry, ...], lock: Lock) -> list[tuple[Entry, Record]]:
+    """A keyless record for every entry whose metadata the lock holds, in list order."""
+    return [
+        (
+            e,
+            build_record(
+                e,
+                lock.arxiv.get(e.arxiv.full) if e.arxiv else None,
+                lock.acl.get(e.acl.id) if e.acl else None,
+                key="",
+            ),
+        )
+        for e in entries
+        if not _unlocked(e, lock)
+    ]
+
+
+def entry_keys(built: list[tuple[Entry, Record]], locked: dict[str, str]) -> dict[str, str]:
     """Citation key per entry uid: pinned in the TOML, else kept from the lock, else new.
 
-    New keys are derived from the record, so this needs the entry's metadata in the lock;
-    entries without it get no key (`persist_only`) until they resolve.
+    Keys compare case-insensitively. A locked key that a pin or an earlier entry already
+    holds (a hand edit, or two branches merged) is given up and assigned afresh.
     """
-    taken = {e.uid: e.key for e in entries if e.key}
-    pinned = {key.lower() for key in taken.values()}
-    # A locked key that a pin now claims for another entry is given up and reassigned.
-    taken.update({uid: key for uid, key in lock.keys.items() if uid not in taken and key.lower() not in pinned})
-    candidates = []
-    for entry in entries:
-        arxiv = lock.arxiv.get(entry.arxiv.full) if entry.arxiv else None
-        acl = lock.acl.get(entry.acl.id) if entry.acl else None
-        if (entry.arxiv and arxiv is None) or (entry.acl and acl is None):
-            continue
-        candidates.append((entry.uid, build_record(entry, arxiv, acl, key="")))
-    keys = assign_keys(candidates, taken)
-    if persist_only:
-        # Pinned keys live in the TOML; the lock remembers only the keys it assigned.
-        pinned_uids = {e.uid for e in entries if e.key}
-        keys = {uid: key for uid, key in keys.items() if uid not in pinned_uids}
-    return keys
+    taken = {e.uid: e.key for e, _ in built if e.key}
+    used = {key.lower() for key in taken.values()}
+    for entry, _ in built:
+        key = locked.get(entry.uid)
+        if entry.uid not in taken and key and key.lower() not in used:
+            taken[entry.uid] = key
+            used.add(key.lower())
+    return assign_keys([(e.uid, r) for e, r in built], taken)
+
+
+def assigned_keys(sources: Sources, lock: Lock) -> dict[str, str]:
+    """The keys the lock should remember: every resolved entry's, except keys pinned in the TOML."""
+    keys = entry_keys(_build(sources.entries, lock), lock.keys)
+    pinned = {e.uid for e in sources.entries if e.key}
+    return {uid: key for uid, key in keys.items() if uid not in pinned}
 
 
 def records(sources: Sources, lock: Lock) -> list[Record]:
     """One record per entry, in list order; every entry must be in the lock."""
-    absent = [
-        e.label for e in sources.entries
-        if (e.arxiv and e.arxiv.full not in lock.arxiv) or (e.acl and e.acl.id not in lock.acl)
-    ]
+    absent = [e.label for e in sources.entries if _unlocked(e, lock)]
     if absent:
         raise OfflineError(
             f"{len(absent)} entr{'y is' if len(absent) == 1 else 'ies are'} not in the lock "
             f"({', '.join(absent[:5])}{', ...' if len(absent) > 5 else ''}); run 'exporter resolve'"
         )
-    keys = entry_keys(sources.entries, lock)
-    return [
-        build_record(
-            e,
-            lock.arxiv.get(e.arxiv.full) if e.arxiv else None,
-            lock.acl.get(e.acl.id) if e.acl else None,
-            keys[e.uid],
-        )
-        for e in sources.entries
-    ]
+    built = _build(sources.entries, lock)
+    keys = entry_keys(built, lock.keys)
+    return [replace(record, id=keys[entry.uid]) for entry, record in built]

@@ -101,13 +101,27 @@ class Sources:
 
 
 class _Lines:
-    """Line numbers of `[[papers]]` blocks and of keys inside them (tomllib gives none)."""
+    """Line numbers of `[[papers]]` blocks and of keys inside them (tomllib gives none).
+
+    Lines inside multi-line strings are skipped, so an intro that quotes `[[papers]]`
+    does not shift the count.
+    """
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
-        self.headers = [
-            i + 1 for i, line in enumerate(self.lines) if re.match(r"^\s*\[\[\s*papers\s*\]\]", line)
-        ]
+        self.code: list[bool] = []  # per line: does it start outside a multi-line string?
+        delimiter: str | None = None
+        for line in self.lines:
+            self.code.append(delimiter is None)
+            for quote in re.findall(r'"""|\'\'\'', line):
+                if delimiter is None:
+                    delimiter = quote
+                elif quote == delimiter:
+                    delimiter = None
+        self.headers = [i + 1 for i, line in enumerate(self.lines) if self.code[i] and re.match(r"^\s*\[\[\s*papers\s*\]\]", line)]
+        self.list_header = next(
+            (i + 1 for i, line in enumerate(self.lines) if self.code[i] and re.match(r"^\s*\[\s*list\s*\]", line)), None
+        )
 
     def entry(self, index: int) -> int | None:
         return self.headers[index - 1] if index - 1 < len(self.headers) else None
@@ -119,7 +133,7 @@ class _Lines:
         end = self.headers[index] if index < len(self.headers) else len(self.lines) + 1
         pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
         for number in range(start + 1, end):
-            if pattern.match(self.lines[number - 1]):
+            if self.code[number - 1] and pattern.match(self.lines[number - 1]):
                 return number
         return start
 
@@ -134,7 +148,7 @@ def load(path: Path) -> Sources:
     """Read and validate the sources file; raise SourceError naming every bad entry."""
     display = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # tolerate a byte-order mark
     except FileNotFoundError:
         raise SourceError(display, None, None, "file not found; create it or pass --sources") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -147,12 +161,12 @@ def load(path: Path) -> Sources:
         line = int(m[1]) if m else None
         raise SourceError(display, line, None, f"invalid TOML: {message}") from exc
 
-    lines = _Lines(text)
     problems: list[SourceError] = []
     for key in data:
         if key not in ("list", "papers"):
             problems.append(SourceError(display, None, None, f"unknown top-level key {key!r} (expected [list] and [[papers]])"))
-    meta = _load_meta(data.get("list", {}), display, text, problems)
+    lines = _Lines(text)
+    meta = _load_meta(data.get("list", {}), display, lines.list_header, problems)
     if meta.template:
         template_path = path.parent / meta.template
         try:
@@ -169,6 +183,7 @@ def load(path: Path) -> Sources:
         if entry is not None:
             entries.append(entry)
     _check_duplicates(entries, display, lines, problems)
+    problems.sort(key=lambda p: p.line or 0)
     if problems:
         if len(problems) == 1:
             raise problems[0]
@@ -176,8 +191,7 @@ def load(path: Path) -> Sources:
     return Sources(path, meta, tuple(entries))
 
 
-def _load_meta(raw: Any, display: str, text: str, problems: list[SourceError]) -> ListMeta:
-    line = next((i + 1 for i, l in enumerate(text.splitlines()) if re.match(r"^\s*\[\s*list\s*\]", l)), None)
+def _load_meta(raw: Any, display: str, line: int | None, problems: list[SourceError]) -> ListMeta:
     if not isinstance(raw, dict):
         problems.append(SourceError(display, line, None, "'list' must be a table"))
         return ListMeta()
@@ -186,10 +200,11 @@ def _load_meta(raw: Any, display: str, text: str, problems: list[SourceError]) -
         expected = LIST_KEYS.get(key)
         if expected is None:
             problems.append(SourceError(display, line, "[list]", f"unknown key {key!r}; allowed: {', '.join(LIST_KEYS)}"))
-        elif not isinstance(value, expected):
-            problems.append(SourceError(display, line, "[list]", f"{key!r} must be {_type_name(expected)}"))
+        elif not isinstance(value, expected) or (key == "badges" and not all(isinstance(b, str) for b in value)):
+            kind = "a list of strings" if key == "badges" else _type_name(expected)
+            problems.append(SourceError(display, line, "[list]", f"{key!r} must be {kind}"))
         else:
-            values[key] = tuple(map(str, value)) if key == "badges" else value
+            values[key] = tuple(value) if key == "badges" else value
     return ListMeta(**values)
 
 
@@ -237,10 +252,9 @@ def _load_entry(
     if "date" in raw and not _DATE_RE.match(raw["date"]):
         fail("date", f"date {raw['date']!r} must look like 2022.5 (year.month) or be empty")
         ok = False
-    for key in ("tags",):
-        if key in raw and not all(isinstance(t, str) for t in raw[key]):
-            fail(key, f"{key!r} must be a list of strings")
-            ok = False
+    if "tags" in raw and not all(isinstance(t, str) for t in raw["tags"]):
+        fail("tags", "'tags' must be a list of strings")
+        ok = False
     if "authors" in raw and not all(
         isinstance(a, str) or (isinstance(a, dict) and set(a) <= {"family", "given", "suffix"} and "family" in a)
         for a in raw["authors"]

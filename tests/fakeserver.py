@@ -620,6 +620,7 @@ class RequestRecord(NamedTuple):
     method: str
     path: str
     query: dict[str, str]
+    headers: dict[str, str] = {}  # lower-cased names
 
 
 class _Server(ThreadingHTTPServer):
@@ -791,7 +792,8 @@ class _Handler(BaseHTTPRequestHandler):
         services = self.server.services
         url = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-        services._record(RequestRecord("GET", url.path, query))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        services._record(RequestRecord("GET", url.path, query, headers))
 
         fault = services._take_fault(url.path)
         if fault is not None:

@@ -43,6 +43,9 @@ ACCEPTED = [
     ("https://aclweb.org/anthology/W18-5446/", Identifier("acl", "W18-5446")),
     ("10.18653/v1/2022.acl-long.244", Identifier("acl", "2022.acl-long.244")),
     ("https://doi.org/10.18653/v1/P19-1001", Identifier("acl", "P19-1001")),
+    ("p19-1001", Identifier("acl", "P19-1001")),
+    ("10.18653/v1/p19-1001", Identifier("acl", "P19-1001")),
+    ("https://aclanthology.org/2022.acl-long.244v2.pdf", Identifier("acl", "2022.acl-long.244")),
 ]
 
 REFUSED = [
@@ -86,7 +89,15 @@ def test_full_form_keeps_the_pinned_version() -> None:
     assert str(parse_id("P19-1001")) == "acl:P19-1001"
 
 
-@pytest.mark.parametrize("text", ["2113.01652", "1412.00001", "1501.0001", "hep-th/9913001"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2113.01652", "1412.00001", "1501.0001", "hep-th/9913001",
+        "0612.1234", "0001.0001",  # before new-style ids began (0704)
+        "2109.01652v0", "2109.01652v03",  # versions start at 1
+        "２１０９.０１６５２",  # non-ASCII digits
+    ],
+)
 def test_impossible_dates_and_lengths_are_refused(text: str) -> None:
     with pytest.raises(IdentifierError):
         parse_id(text, "arxiv")

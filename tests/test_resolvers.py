@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,7 +29,7 @@ def arxiv_requests(svc: FakeServices) -> list[dict[str, str]]:
 def test_the_67_seed_papers_cost_one_arxiv_request(fake_services: FakeServices) -> None:
     sources = load(ROOT / "sources" / "papers.toml")
     lock = Lock()
-    report = resolve(sources, lock, settings(fake_services))
+    report = resolve(sources, lock, settings(fake_services), prune=True)
     queries = arxiv_requests(fake_services)
     assert len(queries) == 1
     assert len(queries[0]["id_list"].split(",")) == 67
@@ -48,7 +49,8 @@ def test_ids_are_batched_by_100_and_unknown_ids_are_reported(fake_services: Fake
     unknown = [f"2401.{n:05d}" for n in range(1, 134)]  # well-formed, absent from the data
     ids = known + unknown  # 200 ids
     started = time.monotonic()
-    found, failures = arxiv.fetch(ids, settings(fake_services, delay=0.2, attempts=2))
+    found: dict[str, dict[str, object]] = {}
+    failures = arxiv.fetch(ids, settings(fake_services, delay=0.2, attempts=2), found)
     elapsed = time.monotonic() - started
     queries = arxiv_requests(fake_services)
     # The second batch holds only unknown ids: its empty answer looks like arXiv's flaky
@@ -67,7 +69,8 @@ def test_ids_are_batched_by_100_and_unknown_ids_are_reported(fake_services: Fake
 
 
 def test_versioned_ids_resolve_to_that_version(fake_services: FakeServices) -> None:
-    found, failures = arxiv.fetch(["2109.01652v2", "2110.08207"], settings(fake_services))
+    found: dict[str, dict[str, object]] = {}
+    failures = arxiv.fetch(["2109.01652v2", "2110.08207"], settings(fake_services), found)
     assert failures == {}
     assert found["2109.01652v2"]["id"] == "2109.01652"
     assert found["2109.01652v2"]["version"] == 2
@@ -78,7 +81,8 @@ def test_versioned_ids_resolve_to_that_version(fake_services: FakeServices) -> N
 def test_transient_faults_are_retried(fake_services: FakeServices, faults: list[str]) -> None:
     fake_services.faults.extend(faults)
     fake_services.hang_seconds = 1.5
-    found, failures = arxiv.fetch(["2109.01652", "2110.08207"], settings(fake_services, timeout=0.5))
+    found: dict[str, dict[str, object]] = {}
+    failures = arxiv.fetch(["2109.01652", "2110.08207"], settings(fake_services, timeout=0.5), found)
     assert failures == {}
     assert set(found) == {"2109.01652", "2110.08207"}
     assert len(arxiv_requests(fake_services)) == len(faults) + 1
@@ -97,9 +101,10 @@ def test_exhausted_retries_are_reported_per_id_and_nothing_resolved_is_lost(fake
 
 
 def test_acl_bibtex_export_is_parsed_into_the_lock(fake_services: FakeServices) -> None:
-    found, failures = acl.fetch(["2022.acl-long.244", "2023.acl-long.754", "P19-1001"], settings(fake_services))
+    found: dict[str, dict[str, object]] = {}
+    failures = acl.fetch(["2022.acl-long.244", "2023.acl-long.754", "P19-1001"], settings(fake_services), found)
     assert failures == {"P19-1001": "not in the ACL Anthology (HTTP 404); check the id"}
-    record = found["2023.acl-long.754"]
+    record: dict[str, Any] = found["2023.acl-long.754"]  # type: ignore[assignment]
     assert record["entrytype"] == "inproceedings"
     assert record["key"] == "wang-etal-2023-self-instruct"
     assert record["fields"]["doi"] == "10.18653/v1/2023.acl-long.754"
@@ -111,6 +116,47 @@ def test_acl_bibtex_export_is_parsed_into_the_lock(fake_services: FakeServices) 
 
 def test_acl_faults_are_retried(fake_services: FakeServices) -> None:
     fake_services.faults.extend(["503", "429"])
-    found, failures = acl.fetch(["2022.acl-long.244"], settings(fake_services))
+    found: dict[str, dict[str, object]] = {}
+    failures = acl.fetch(["2022.acl-long.244"], settings(fake_services), found)
     assert failures == {} and "2022.acl-long.244" in found
     assert len(fake_services.requests) == 3
+
+
+def test_a_request_that_hangs_is_cut_by_the_timeout(fake_services: FakeServices) -> None:
+    fake_services.faults.append("timeout")
+    fake_services.hang_seconds = 30  # far longer than the client's timeout
+    found: dict[str, dict[str, object]] = {}
+    started = time.monotonic()
+    failures = arxiv.fetch(["2109.01652"], settings(fake_services, timeout=0.5), found)
+    assert time.monotonic() - started < 10
+    assert failures == {} and "2109.01652" in found
+    assert len(arxiv_requests(fake_services)) == 2
+
+
+def test_resolve_keeps_what_other_entries_need_and_prune_drops_the_rest(fake_services: FakeServices) -> None:
+    sources = load(ROOT / "sources" / "papers.toml")
+    lock = Lock()
+    resolve(sources, lock, settings(fake_services))
+    shorter = replace(sources, entries=sources.entries[1:])
+    resolve(shorter, lock, settings(fake_services))  # as 'build' does: nothing dropped
+    assert "2104.08773" in lock.arxiv and "arxiv:2104.08773" in lock.keys
+    resolve(shorter, lock, settings(fake_services), prune=True)  # as 'resolve' does
+    assert "2104.08773" not in lock.arxiv and "2022.acl-long.244" not in lock.acl
+    assert "arxiv:2104.08773" not in lock.keys and len(lock.keys) == 66
+
+
+def test_an_entry_with_two_failing_ids_reports_both(fake_services: FakeServices, tmp_path: Path) -> None:
+    path = tmp_path / "papers.toml"
+    path.write_text('[[papers]]\nacl = "P19-1001"\narxiv = "2109.99999"\n')
+    report = resolve(load(path), Lock(), settings(fake_services, attempts=1))
+    assert report.failures == {
+        "entry 1 (arxiv:2109.99999)": "arxiv: arXiv returned no record for this id (after 1 try); check it on arxiv.org; "
+        "acl: not in the ACL Anthology (HTTP 404); check the id"
+    }
+
+
+def test_requests_name_this_tool(fake_services: FakeServices) -> None:
+    found: dict[str, dict[str, object]] = {}
+    arxiv.fetch(["2109.01652"], settings(fake_services), found)
+    acl.fetch(["2022.acl-long.244"], settings(fake_services), found)
+    assert all(r.headers["user-agent"].startswith("exporter/") for r in fake_services.requests)

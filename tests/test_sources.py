@@ -92,3 +92,20 @@ def test_committed_sources_hold_the_67_seed_papers_in_order() -> None:
     assert first.arxiv is not None and first.arxiv.id == "2104.08773"
     assert [e.arxiv.id for e in src.entries[1:3] if e.arxiv] == ["2109.01652", "2110.08207"]
     assert src.entries[-1].arxiv is not None and src.entries[-1].arxiv.id == "2305.09246"
+
+
+def test_line_numbers_skip_multiline_strings_and_problems_come_in_line_order(tmp_path: Path) -> None:
+    text = (
+        '[list]\nintro = """\n[[papers]]\nis quoted here\n"""\n\n'
+        '[[papers]]\narxiv = "2109.01652"\nyear = "x"\n\n[[papers]]\narxiv = "bad"\n'
+    )
+    with pytest.raises(SourceError) as info:
+        load(write(tmp_path, text))
+    lines = str(info.value).splitlines()[1:]
+    assert [line.split(":")[1] for line in lines] == ["9", "12"]
+
+
+def test_byte_order_mark_and_badge_types(tmp_path: Path) -> None:
+    assert load(write(tmp_path, "\ufeff" + GOOD)).meta.heading == "My list"
+    with pytest.raises(SourceError, match="'badges' must be a list of strings"):
+        load(write(tmp_path, "[list]\nbadges = [1, 2]\n"))

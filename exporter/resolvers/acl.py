@@ -24,11 +24,13 @@ def parse_bibtex(text: str, anthology_id: str) -> dict[str, Any]:
 
 
 def fetch(
-    ids: list[str], settings: Settings, progress: Callable[[int], None] = lambda n: None
-) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
-    """Fetch the BibTeX export of each id; returns (found, failures) like the arXiv resolver."""
+    ids: list[str],
+    settings: Settings,
+    found: dict[str, dict[str, Any]],
+    progress: Callable[[int], None] = lambda n: None,
+) -> dict[str, str]:
+    """Fetch the BibTeX export of each id into `found`; returns the failures, like the arXiv resolver."""
     session = TimeoutSession(settings.timeout)
-    found: dict[str, dict[str, Any]] = {}
     failures: dict[str, str] = {}
     for anthology_id in dict.fromkeys(ids):
         url = f"{settings.acl_url.rstrip('/')}/{anthology_id}.bib"
@@ -41,11 +43,14 @@ def fetch(
                 raise classify_status(response.status_code, "ACL Anthology")
             if not response.text.strip():
                 raise TransientError("ACL Anthology returned an empty page")
-            return response.content.decode("utf-8")
+            try:
+                return response.content.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise PermanentError("the Anthology's BibTeX export is not UTF-8") from exc
 
         try:
             found[anthology_id] = parse_bibtex(with_retries(get, settings), anthology_id)
         except (TransientError, PermanentError) as exc:
             failures[anthology_id] = str(exc)
         progress(1)
-    return found, failures
+    return failures

@@ -46,12 +46,15 @@ def split_version(full_id: str) -> tuple[str, int | None]:
 
 
 def fetch(
-    ids: list[str], settings: Settings, progress: Callable[[int], None] = lambda n: None
-) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    ids: list[str],
+    settings: Settings,
+    found: dict[str, dict[str, Any]],
+    progress: Callable[[int], None] = lambda n: None,
+) -> dict[str, str]:
     """Fetch metadata for `ids` (full ids, versions allowed): ⌈N/100⌉ requests, `delay` s apart.
 
-    Returns (found, failures): found maps each requested id to its lock record, failures
-    map the others to a reason. A failed batch never discards batches already fetched.
+    Each batch's records go into `found` (requested id -> lock record) as soon as it
+    arrives; returns the failures, id -> reason. A failed batch discards nothing.
     """
     import arxiv
 
@@ -59,7 +62,6 @@ def fetch(
     client.query_url_format = settings.arxiv_url + "?{}"
     client._session = TimeoutSession(settings.timeout)  # the package's own session has no timeout
 
-    found: dict[str, dict[str, Any]] = {}
     failures: dict[str, str] = {}
     unique = list(dict.fromkeys(ids))
     for start in range(0, len(unique), BATCH):
@@ -101,4 +103,4 @@ def fetch(
             else:
                 found[requested] = record
         progress(len(batch))
-    return found, failures
+    return failures

@@ -52,6 +52,8 @@ class TimeoutSession(requests.Session):
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         kwargs.setdefault("timeout", self.timeout)
+        # Name this tool, not the library: the arxiv package sends its own User-Agent.
+        kwargs["headers"] = {**(kwargs.get("headers") or {}), "user-agent": USER_AGENT}
         return super().request(method, url, *args, **kwargs)
 
 

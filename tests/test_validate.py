@@ -1,0 +1,310 @@
+"""`exporter validate`: the committed outputs pass every real-client check, and each check can fail.
+
+The checks run the real tools (pdflatex, bibtex, biber, pandoc, node with citation-js). Nothing
+is skipped: a missing tool fails its check, and so the test, with a line saying what to install
+(`.ci/run` installs them all).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+from click.testing import CliRunner, Result
+
+from exporter import validate
+from exporter.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTPUTS = ROOT / "outputs"
+SOURCES = ROOT / "sources" / "papers.toml"
+ALL = list(validate.CHECKS)
+N = len(json.loads((OUTPUTS / "refs.json").read_text(encoding="utf-8")))  # papers in the committed outputs
+
+
+def run_validate(outputs: Path, *checks: str, env: dict[str, str] | None = None) -> Result:
+    args = ["validate", str(outputs)] + [a for name in checks for a in ("--check", name)]
+    return CliRunner().invoke(main, args, env=env)
+
+
+def lines(result: Result) -> dict[str, str]:
+    """Check name -> its printed line."""
+    out = {}
+    for line in result.output.splitlines():
+        m = re.match(r"(PASS|FAIL|SKIP) ([\w-]+): ", line)
+        if m:
+            out[m[2]] = line
+    return out
+
+
+def assert_fails(result: Result, check: str, *needles: str) -> None:
+    """The one check ran, failed, and its line says why; the summary and exit code agree."""
+    line = lines(result).get(check, "")
+    assert line.startswith(f"FAIL {check}: "), result.output
+    for needle in needles:
+        assert needle in line, line
+    assert result.output.splitlines()[-1] == "0 passed, 1 failed", result.output
+    assert result.exit_code == 1
+
+
+@pytest.fixture
+def outputs(tmp_path: Path) -> Path:
+    """A copy of the committed outputs to break."""
+    return Path(shutil.copytree(OUTPUTS, tmp_path / "outputs"))
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def edit_json(path: Path, change: Callable[[list[dict[str, Any]]], object]) -> None:
+    items = json.loads(path.read_text(encoding="utf-8"))
+    change(items)
+    path.write_text(json.dumps(items, indent=2), encoding="utf-8")
+
+
+# --- the committed outputs -------------------------------------------------------------
+
+
+def test_checks_are_the_nine_of_the_issue() -> None:
+    assert ALL == ["bibtex", "biber", "biber-datamodel", "pandoc-citeproc", "csl-schema", "rispy",
+                   "citation-js", "cross-format", "commonmark"]
+
+
+def test_committed_outputs_pass_every_check() -> None:
+    result = run_validate(OUTPUTS)
+    printed = lines(result)
+    assert list(printed) == ALL, result.output
+    failed = [line for line in printed.values() if not line.startswith("PASS")]
+    assert not failed, "\n".join(failed)
+    assert result.output.splitlines()[-1] == "9 passed, 0 failed"
+    assert result.exit_code == 0
+
+
+def test_default_folder_is_the_outputs_option(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--outputs", str(tmp_path), "validate", "--check", "rispy"])
+    assert_fails(result, "rispy", f"{tmp_path / 'refs.ris'} not found", "exporter build")
+
+
+def test_unknown_check_is_a_usage_error() -> None:
+    result = run_validate(OUTPUTS, "latex")
+    assert result.exit_code == 2
+    assert "no check 'latex'" in result.output
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["--bibtex-dialect", "biblatex"], ["--bibtex-dialect", "biblatex", "--bibtex-unicode"], ["--bibtex-unicode"]],
+    ids=["biblatex", "biblatex-unicode", "bibtex-unicode"],
+)
+def test_refs_bib_variants_pass(tmp_path: Path, options: list[str]) -> None:
+    built = CliRunner().invoke(main, ["--sources", str(SOURCES), "--outputs", str(tmp_path), "build", "--offline",
+                                      *options])
+    assert built.exit_code == 0, built.output
+    result = run_validate(tmp_path)
+    printed = lines(result)
+    failed = [line for line in printed.values() if line.startswith("FAIL")]
+    assert not failed, "\n".join(failed)
+    if "biblatex" in options:
+        # BibTeX styles cannot read @online/date: that check does not apply; biber's do.
+        assert printed["bibtex"].startswith("SKIP bibtex: refs.bib is biblatex-native")
+        assert result.output.splitlines()[-1] == "8 passed, 0 failed, 1 skipped"
+    else:
+        assert result.output.splitlines()[-1] == "9 passed, 0 failed"
+    assert result.exit_code == 0
+
+
+# --- each check can fail -----------------------------------------------------------------
+
+
+def test_bibtex_fails_on_an_undefined_macro(outputs: Path) -> None:
+    edit(outputs / "refs.bib", "title = {Finetuned Language", r"title = {\finetuned Language")
+    assert_fails(run_validate(outputs, "bibtex"), "bibtex", "LaTeX error in entry wei2021finetuned",
+                 "Undefined control sequence")
+
+
+def test_bibtex_fails_on_a_bibtex_warning(outputs: Path) -> None:
+    edit(outputs / "refs.bib", "month = sep,", "month = sept,")
+    assert_fails(run_validate(outputs, "bibtex"), "bibtex", 'BibTeX Warning--string name "sept" is undefined')
+
+
+def test_bibtex_fails_on_a_syntax_error(outputs: Path) -> None:
+    edit(outputs / "refs.bib", "@misc{wei2021finetuned,", "@misc{wei2021finetuned")
+    assert_fails(run_validate(outputs, "bibtex"), "bibtex", "BibTeX error:", "of file refs.bib")
+
+
+def test_bibtex_fails_when_capitals_are_lost(outputs: Path) -> None:
+    edit(outputs / "refs.bib", "title = {{ZeroPrompt}: Scaling", "title = {ZeroPrompt: Scaling")
+    assert_fails(run_validate(outputs, "bibtex"), "bibtex", "xu2022zeroprompt: 'ZeroPrompt' lost its capitals")
+
+
+def test_bibtex_fails_when_an_accent_is_lost() -> None:
+    # plainnat keeps names as written, so take its real .bbl and lose an accent in it.
+    bib = (OUTPUTS / "refs.bib").read_text(encoding="utf-8")
+    bbl, count = validate._latex_bibtex(bib, "plainnat")
+    assert count == N
+    assert validate._bbl_survivors(bib, bbl)[2] == []
+    lost = validate._bbl_survivors(bib, bbl.replace(r"Kadl{\v{c}}{\'i}k", "Kadlcik"))[2]
+    assert lost == [r"stefanik2023resources: author \v{c} lost", r"stefanik2023resources: author \'i lost"]
+
+
+def test_biber_fails_on_a_biber_warning(outputs: Path) -> None:
+    edit(outputs / "refs.bib", "month = sep,", "month = sept,")
+    assert_fails(run_validate(outputs, "biber"), "biber", "biber WARN", 'undefined macro "sept"')
+
+
+def test_biber_fails_on_an_undefined_macro(outputs: Path) -> None:
+    edit(outputs / "refs.bib", "title = {Finetuned Language", r"title = {\finetuned Language")
+    assert_fails(run_validate(outputs, "biber"), "biber", "Undefined control sequence")
+
+
+def test_biber_datamodel_fails_on_a_field_biblatex_does_not_know(tmp_path: Path) -> None:
+    # From the biblatex-native variant (no archivePrefix): the unknown field is the only problem.
+    built = CliRunner().invoke(main, ["--sources", str(SOURCES), "--outputs", str(tmp_path), "build", "--offline",
+                                      "--bibtex-dialect", "biblatex"])
+    assert built.exit_code == 0, built.output
+    assert run_validate(tmp_path, "biber-datamodel").exit_code == 0
+    edit(tmp_path / "refs.bib", "@online{wei2021finetuned,\n", "@online{wei2021finetuned,\n  institute = {Google},\n")
+    assert_fails(run_validate(tmp_path, "biber-datamodel"), "biber-datamodel",
+                 "1 problem(s): Field 'institute' invalid in data model - ignoring: 1 entry (wei2021finetuned)")
+
+
+def test_pandoc_fails_on_a_bad_date(outputs: Path) -> None:
+    # The schema allows strings in date-parts; pandoc's citeproc does not read them.
+    edit_json(outputs / "refs.json", lambda items: items[1].update({"issued": {"date-parts": [["2021", "sep"]]}}))
+    assert_fails(run_validate(outputs, "pandoc-citeproc"), "pandoc-citeproc", "Error reading bibliography file")
+
+
+def test_pandoc_fails_when_an_entry_is_not_rendered(outputs: Path) -> None:
+    # Two items with one id: citeproc renders one of them.
+    edit_json(outputs / "refs.json", lambda items: items.append(dict(items[1], title="Another paper")))
+    assert_fails(run_validate(outputs, "pandoc-citeproc"), "pandoc-citeproc", f"{N} of {N + 1} rendered")
+
+
+def test_csl_schema_fails_on_a_missing_required_field(outputs: Path) -> None:
+    edit_json(outputs / "refs.json", lambda items: items[2].pop("type"))
+    assert_fails(run_validate(outputs, "csl-schema"), "csl-schema",
+                 "item 2 (sanh2021multitask): 'type' is a required property")
+
+
+def test_csl_schema_fails_on_a_wrong_type(outputs: Path) -> None:
+    edit_json(outputs / "refs.json", lambda items: items[0].update({"author": "Mishra, Swaroop"}))
+    assert_fails(run_validate(outputs, "csl-schema"), "csl-schema", "item 0 (mishra2022cross): author:")
+
+
+def test_rispy_fails_on_a_lost_er(outputs: Path) -> None:
+    edit(outputs / "refs.ris", "ER  - \n\nTY  - UNPB\nID  - wei2021finetuned", "\nTY  - UNPB\nID  - wei2021finetuned")
+    assert_fails(run_validate(outputs, "rispy"), "rispy", f"{N - 1} records read, {N} TY lines, {N - 1} ER lines")
+
+
+def test_rispy_fails_on_a_record_without_title(outputs: Path) -> None:
+    edit(outputs / "refs.ris", "TI  - Finetuned Language Models Are Zero-Shot Learners\n", "")
+    assert_fails(run_validate(outputs, "rispy"), "rispy", "(wei2021finetuned): no title")
+
+
+def test_citationjs_fails_on_a_different_title(outputs: Path) -> None:
+    edit(outputs / "refs.ris", "TI  - Finetuned Language Models", "TI  - Fine-tuned Language Models")
+    assert_fails(run_validate(outputs, "citation-js"), "citation-js",
+                 "refs.ris wei2021finetuned: title 'Fine-tuned Language Models Are Zero-Shot Learners'")
+
+
+def test_citationjs_fails_on_a_different_family_name(outputs: Path) -> None:
+    edit(outputs / "refs.bib", "author = {Wei, Jason and", "author = {Jason Wei Bosma and")
+    assert_fails(run_validate(outputs, "citation-js"), "citation-js", "refs.bib wei2021finetuned: family names")
+
+
+def test_citationjs_fails_on_a_bibtex_syntax_error(outputs: Path) -> None:
+    (outputs / "refs.bib").write_text("@misc{broken, title = {x}\n", encoding="utf-8")
+    assert_fails(run_validate(outputs, "citation-js"), "citation-js", "refs.bib", 'expected "rbrace"')
+
+
+def test_cross_format_fails_on_an_inconsistent_title(outputs: Path) -> None:
+    edit(outputs / "refs.ris", "TI  - Finetuned Language Models", "TI  - Fine-tuned Language Models")
+    assert_fails(run_validate(outputs, "cross-format"), "cross-format",
+                 "refs.ris wei2021finetuned: title 'Fine-tuned Language Models Are Zero-Shot Learners'")
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "needle"),
+    [
+        ("refs.bib", "doi = {10.48550/arXiv.2109.01652}", "doi = {10.48550/arXiv.2109.0165}",
+         "refs.bib wei2021finetuned: doi '10.48550/arXiv.2109.0165'"),
+        ("refs.bib", "month = sep,\n  year = {2021}", "month = sep,\n  year = {2022}",
+         "refs.bib wei2021finetuned: year '2022'"),
+        ("refs.bib", "{Wei, Jason and Bosma, Maarten", "{Wei, Jason and Bosma, Martin", "wei2021finetuned: authors"),
+        ("refs.bib", r"{\v{S}}tef{\'a}nik, Michal", "Stefanik, Michal", "stefanik2023resources: authors"),
+        ("refs.ris", "UR  - https://arxiv.org/abs/2109.01652", "UR  - https://arxiv.org/abs/2109.01653",
+         "refs.ris wei2021finetuned: url"),
+        ("README.md", "**Finetuned Language Models Are Zero-Shot Learners**", "**Finetuned Language Models**",
+         "README.md line 15: title 'Finetuned Language Models'"),
+        ("README.md", "*Jason Wei, Maarten Bosma,", "*Jason Wei, Maarten Bosman,", "README.md line 15: authors"),
+        ("README.md", "[[paper]](https://arxiv.org/abs/2109.01652)", "[[paper]](https://arxiv.org/abs/2110.08207)",
+         "README.md line 15: link 'https://arxiv.org/abs/2110.08207' is none of wei2021finetuned's addresses"),
+    ],
+    ids=["doi", "year", "author", "diacritic", "url", "md-title", "md-authors", "md-link"],
+)
+def test_cross_format_fails_on_each_field(outputs: Path, name: str, old: str, new: str, needle: str) -> None:
+    edit(outputs / name, old, new)
+    assert_fails(run_validate(outputs, "cross-format"), "cross-format", needle)
+
+
+def test_cross_format_fails_on_a_missing_paper(outputs: Path) -> None:
+    edit_json(outputs / "refs.json", lambda items: items.pop(1))
+    assert_fails(run_validate(outputs, "cross-format"), "cross-format", f"refs.bib: {N} papers",
+                 "unexpected ['wei2021finetuned']")
+
+
+def test_commonmark_fails_on_raw_html(outputs: Path) -> None:
+    edit(outputs / "README.md", "## Papers\n", "## Papers\n\n<details>hidden</details>\n")
+    assert_fails(run_validate(outputs, "commonmark"), "commonmark", "raw HTML '<details>hidden</details>'")
+
+
+def test_commonmark_fails_on_inline_html(outputs: Path) -> None:
+    edit(outputs / "README.md", "**Finetuned Language Models", "**Finetuned <b>Language</b> Models")
+    assert_fails(run_validate(outputs, "commonmark"), "commonmark", "line 15: raw HTML '<b>'")
+
+
+def test_commonmark_fails_when_a_paper_is_not_a_list_item(outputs: Path) -> None:
+    edit(outputs / "README.md", "1. **Finetuned Language Models", "**Finetuned Language Models")
+    assert_fails(run_validate(outputs, "commonmark"), "commonmark", f"{N - 1} paper list items for {N} papers")
+
+
+# --- a missing tool fails, never skips ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("check", "needle"),
+    [
+        ("bibtex", "pdflatex not found: install Debian package texlive-latex-base"),
+        ("biber", "pdflatex not found: install Debian package texlive-latex-base"),
+        ("biber-datamodel", "biber not found: install Debian package biber"),
+        ("pandoc-citeproc", "pandoc not found: install Debian package pandoc"),
+        ("citation-js", "node not found: install Debian package nodejs"),
+    ],
+)
+def test_missing_tool_fails_and_says_what_to_install(tmp_path: Path, check: str, needle: str) -> None:
+    validate._kpsewhich.cache_clear()
+    assert_fails(run_validate(OUTPUTS, check, env={"PATH": str(tmp_path)}), check, needle)
+    validate._kpsewhich.cache_clear()
+
+
+def test_missing_citationjs_packages_fail_and_say_what_to_install(tmp_path: Path) -> None:
+    assert_fails(run_validate(OUTPUTS, "citation-js", env={"EXPORTER_CITATIONJS": str(tmp_path)}), "citation-js",
+                 "citation-js not installed", "npm ci --prefix tools/citationjs")
+
+
+def test_summary_line() -> None:
+    results = [validate.Result("a", True, ""), validate.Result("b", False, ""), validate.Result("c", True, "")]
+    assert validate.summary(results) == "2 passed, 1 failed"
+    assert validate.summary([*results, validate.Result("d", True, "", skipped=True)]) == "2 passed, 1 failed, 1 skipped"
+
+
+def test_csl_schema_is_shipped_in_the_package() -> None:
+    shipped = ROOT / "exporter" / "data" / "csl-data.json"
+    assert shipped.read_bytes() == (ROOT / "tests" / "fixtures" / "csl" / "csl-data.json").read_bytes()
