@@ -402,6 +402,13 @@ def check_biber_datamodel(outputs: Path) -> str:
         (tmp / BIB).write_text(bib, encoding="utf-8")
         proc = _run([biber, "--tool", "--validate-datamodel", "--output-file", str(tmp / "out.bib"), BIB], tmp)
     found = re.findall(r"^(?:WARN|ERROR) - (.*)$", proc.stdout + proc.stderr, re.M)
+    # The classic dialect writes archivePrefix (read by BibTeX styles and arXiv's own export)
+    # next to eprinttype (which Zotero needs); biber maps the first to the second only when
+    # the second is absent, so it reports the leftover. That one warning is expected there,
+    # and nowhere else: a biblatex-dialect file must be silent.
+    alias = re.compile(r"Datamodel: Entry '[^']*' \([^)]*\): Field 'archiveprefix' invalid in data model - ignoring")
+    aliased = [] if _biblatex_dialect(bib) else [p for p in found if alias.fullmatch(p)]
+    found = [p for p in found if p not in aliased]
     if found:
         # One line per kind of problem, with the entries that have it (biber's order varies: sort).
         entries: dict[str, list[str]] = {}
@@ -413,6 +420,9 @@ def check_biber_datamodel(outputs: Path) -> str:
         raise _problems(f"{len(found)} problem(s)", kinds)
     if proc.returncode:
         raise CheckError(f"biber exited {proc.returncode}: {_one_line(proc.stdout + proc.stderr)[-300:]}")
+    if aliased:
+        return (f"no WARN or ERROR but the classic dialect's archivePrefix beside eprinttype "
+                f"({len(aliased)} entries; biber ignores it); --bibtex-dialect biblatex is fully silent")
     return "no WARN or ERROR"
 
 

@@ -175,6 +175,14 @@ def test_biber_datamodel_fails_on_a_field_biblatex_does_not_know(tmp_path: Path)
                  "1 problem(s): Field 'institute' invalid in data model - ignoring: 1 entry (wei2021finetuned)")
 
 
+def test_biber_datamodel_tolerates_only_the_classic_archiveprefix_alias(outputs: Path) -> None:
+    result = run_validate(outputs, "biber-datamodel")
+    assert result.exit_code == 0, result.output
+    assert f"archivePrefix beside eprinttype ({N} entries; biber ignores it)" in lines(result)["biber-datamodel"]
+    edit(outputs / "refs.bib", "@misc{wei2021finetuned,\n", "@misc{wei2021finetuned,\n  institute = {Google},\n")
+    assert_fails(run_validate(outputs, "biber-datamodel"), "biber-datamodel", "Field 'institute' invalid")
+
+
 def test_pandoc_fails_on_a_bad_date(outputs: Path) -> None:
     # The schema allows strings in date-parts; pandoc's citeproc does not read them.
     edit_json(outputs / "refs.json", lambda items: items[1].update({"issued": {"date-parts": [["2021", "sep"]]}}))
