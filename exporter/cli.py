@@ -108,7 +108,13 @@ def _render(fmt: str, recs: list[Any], meta: Any, bibtex_dialect: str, bibtex_un
     except jinja2.TemplateError as exc:
         # The user's own template: say which file and line, not a traceback.
         where = meta.template or "the built-in template"
-        line = f":{exc.lineno}" if getattr(exc, "lineno", None) else ""
+        lineno = getattr(exc, "lineno", None)
+        tb = exc.__traceback__
+        while tb is not None:  # runtime errors: jinja2 maps template frames to template lines
+            if tb.tb_frame.f_code.co_filename == "<template>":
+                lineno = tb.tb_lineno
+            tb = tb.tb_next
+        line = f":{lineno}" if lineno else ""
         raise ExporterError(f"{where}{line}: template error: {exc.message or exc}") from exc
 
 

@@ -143,3 +143,95 @@ def test_resolve_reports_failed_entries_and_keeps_the_rest(project: Path, fake_s
 def test_every_command_has_help(command: list[str]) -> None:
     code, out, _ = run(*command, "--help")
     assert code == 0 and "Usage:" in out and len(out.splitlines()) > 5
+
+
+def test_build_keeps_the_lock_when_a_paper_is_commented_out(project: Path) -> None:
+    toml = project / "sources" / "papers.toml"
+    full = toml.read_text()
+    toml.write_text(full.replace('[[papers]]\narxiv = "2109.01652"\n', ""))
+    assert run("build", "--offline")[0] == 0
+    assert (project / "sources" / "papers.lock.json").read_bytes() == (ROOT / "sources" / "papers.lock.json").read_bytes()
+    toml.write_text(full)
+    assert run("build", "--offline")[0] == 0
+
+
+def test_outputs_are_written_through_symlinks(project: Path) -> None:
+    (project / "paper").mkdir()
+    (project / "paper" / "refs.bib").write_text("% old\n")
+    (project / "outputs").mkdir()
+    (project / "outputs" / "refs.bib").symlink_to(project / "paper" / "refs.bib")
+    assert run("build", "--offline")[0] == 0
+    assert (project / "outputs" / "refs.bib").is_symlink()
+    assert (project / "paper" / "refs.bib").read_text() == (ROOT / "outputs" / "refs.bib").read_text()
+
+
+def test_export_to_a_character_device_writes_through_it(project: Path) -> None:
+    code, _, err = run("export", "--format", "ris", "-o", "/dev/null")
+    assert code == 0, err
+    assert Path("/dev/null").is_char_device()
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("{{ nope }}", r"Error: my\.j2:1: template error: 'nope' is undefined\n"),
+        ("line one\n{% for %}", r"Error: my\.j2:2: template error: .*\n"),
+    ],
+)
+def test_errors_in_a_user_template_name_file_and_line(project: Path, template: str, message: str) -> None:
+    (project / "sources" / "my.j2").write_text(template)
+    toml = project / "sources" / "papers.toml"
+    toml.write_text(toml.read_text().replace("[list]\n", '[list]\ntemplate = "my.j2"\n', 1))
+    code, _, err = run("build", "--offline")
+    assert code == 1
+    assert re.fullmatch(message, err), err
+    assert not (project / "outputs").exists()
+
+
+def test_a_user_template_renders_the_list(project: Path) -> None:
+    (project / "sources" / "my.j2").write_text("{% for p in records %}- {{ p.title | md }} ({{ p.id }})\n{% endfor %}")
+    toml = project / "sources" / "papers.toml"
+    toml.write_text(toml.read_text().replace("[list]\n", '[list]\ntemplate = "my.j2"\n', 1))
+    assert run("build", "--offline")[0] == 0
+    lines = (project / "outputs" / "README.md").read_text().splitlines()
+    assert len(lines) == 67 and lines[1] == "- Finetuned Language Models Are Zero-Shot Learners (wei2021finetuned)"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda lock: lock["arxiv"]["2109.01652"].pop("title"), "arxiv record '2109.01652' has a damaged or missing 'title'"),
+        (lambda lock: lock["arxiv"]["2109.01652"].update(authors=None), "arxiv record '2109.01652' has a damaged or missing 'authors'"),
+        (lambda lock: lock["acl"].update({"2022.acl-long.244": None}), "acl record '2022.acl-long.244' is not an object"),
+        (lambda lock: lock.update(keys=[]), "'keys' must map entries to citation keys (strings)"),
+    ],
+)
+def test_a_damaged_lock_is_a_clean_error(project: Path, change: object, message: str) -> None:
+    import json
+
+    path = project / "sources" / "papers.lock.json"
+    lock = json.loads(path.read_text())
+    change(lock)  # type: ignore[operator]
+    path.write_text(json.dumps(lock))
+    code, _, err = run("build", "--offline")
+    assert code == 1
+    assert err == f"Error: sources/papers.lock.json: {message}; fix it or delete it and run 'exporter resolve'\n"
+
+
+def test_duplicate_keys_in_a_merged_lock_are_reassigned(project: Path) -> None:
+    import json
+
+    path = project / "sources" / "papers.lock.json"
+    lock = json.loads(path.read_text())
+    lock["keys"]["arxiv:2110.08207"] = "wei2021finetuned"  # as two branches merged could leave it
+    path.write_text(json.dumps(lock))
+    assert run("build", "--offline")[0] == 0
+    keys = re.findall(r"^@\w+\{([^,]+),", (project / "outputs" / "refs.bib").read_text(), re.M)
+    assert len(set(keys)) == 67 and keys[1] == "wei2021finetuned" and keys[2] == "sanh2021multitask"
+
+
+@pytest.mark.parametrize("url", ["foo", "ftp://example.org/api", "http://[::1"])
+def test_a_bad_service_url_is_a_usage_error(project: Path, url: str) -> None:
+    code, _, err = run("resolve", "--arxiv-url", url)
+    assert code == 2
+    assert "Invalid value for '--arxiv-url'" in err and "Traceback" not in err
