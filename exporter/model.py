@@ -75,6 +75,7 @@ def clean(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+@lru_cache(maxsize=65536)  # nameparser is slow, and the same names recur across builds
 def split_name(name: str) -> Name:
     """Split a full name (`Teven Le Scao`) into family and given names, particles kept."""
     from nameparser import HumanName  # lazy: only needed when building records
@@ -90,10 +91,16 @@ def split_name(name: str) -> Name:
 
 @lru_cache(maxsize=1)
 def _latex_decoder() -> Any:
-    from pylatexenc.latex2text import LatexNodes2Text
+    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
+    # pylatexenc reads \textasciicircum as ˆ (U+02C6) and does not know \textbraceleft and
+    # \textbraceright; LaTeX prints ^ { } for them (and the BibTeX writer uses them).
+    context = get_default_latex_context_db()
+    context.add_context_category("exporter", prepend=True, macros=[
+        MacroTextSpec("textasciicircum", "^"), MacroTextSpec("textbraceleft", "{"), MacroTextSpec("textbraceright", "}"),
+    ])
     # Math stays as written ($x^2$): there is no Unicode for most of it.
-    return LatexNodes2Text(math_mode="verbatim", keep_comments=False)
+    return LatexNodes2Text(latex_context=context, math_mode="verbatim", keep_comments=False)
 
 
 def from_latex(text: str) -> str:
@@ -169,8 +176,10 @@ def from_acl(data: Mapping[str, Any]) -> Record:
 
 
 def _override_names(values: list[Any]) -> tuple[Name, ...]:
+    # Cleaned like every other name: the BibTeX writer decides how to brace a name by its spaces.
     return tuple(
-        split_name(v) if isinstance(v, str) else Name(v["family"], v.get("given", ""), v.get("suffix", ""))
+        split_name(v) if isinstance(v, str) else Name(clean(v["family"]), clean(v.get("given", "")),
+                                                      clean(v.get("suffix", "")))
         for v in values
     )
 
@@ -182,7 +191,8 @@ def apply_overrides(record: Record, overrides: Mapping[str, Any]) -> Record:
               "abstract": "abstract", "pages": "page", "publisher": "publisher"}
     for key, attr in simple.items():
         if key in overrides:
-            changes[attr] = overrides[key]
+            # White space collapsed like upstream text: a TOML multi-line string kept its newlines.
+            changes[attr] = clean(overrides[key])
     if "authors" in overrides:
         changes["author"] = _override_names(overrides["authors"])
     if "year" in overrides:

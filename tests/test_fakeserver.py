@@ -155,7 +155,7 @@ def test_all_seed_ids_in_one_request_through_arxiv_package(fake_services: FakeSe
 
     assert len(results) == 67
     assert len(fake_services.requests) == 1
-    method, path, query = fake_services.requests[0]
+    method, path, query, _ = fake_services.requests[0]
     assert (method, path) == ("GET", "/api/query")
     assert query["id_list"] == ",".join(ids)
     assert (query["start"], query["max_results"]) == ("0", "100")
@@ -368,12 +368,13 @@ def test_request_log_and_per_service_counts(fake_services: FakeServices) -> None
     requests.get(fake_services.arxiv_url, params={"id_list": "2109.01652", "start": "0"}, timeout=10)
     requests.get(fake_services.acl_url + "/2023.acl-long.754.bib", timeout=10)
     requests.get(fake_services.acl_url + "/nothing-here", timeout=10)
-    assert fake_services.requests == [
+    assert [r[:3] for r in fake_services.requests] == [
         ("GET", "/api/query", {"id_list": "2109.01652", "start": "0"}),
         ("GET", "/2023.acl-long.754.bib", {}),
         ("GET", "/nothing-here", {}),
     ]
     assert (len(fake_services.arxiv_requests), len(fake_services.acl_requests)) == (1, 1)
+    assert fake_services.requests[0].headers["user-agent"].startswith("python-requests/")
 
 
 # ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ Field order is fixed for reproducibility; values are LaTeX-encoded and brace-del
 
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 from exporter.model import MONTHS, Name, Record
@@ -13,15 +14,22 @@ from exporter.sources import ListMeta
 from exporter.writers.latex import title_to_latex, to_latex
 
 
+# BibTeX splits a name list at `and` between white space (any case) and a name at commas,
+# and reads a name that is just `others` as "et al.": such parts are brace-protected.
+_SPLITS = re.compile(r",|\sand\s", re.IGNORECASE)
+
+
+def _protect(part: str) -> str:
+    return "{" + part + "}" if _SPLITS.search(f" {part} ") or part == "others" else part
+
+
 def name_to_bibtex(name: Name, unicode: bool = False) -> str:
     """`Family, Given` (or `Family, Suffix, Given`): the form BibTeX splits without guessing."""
     family = to_latex(name.family, unicode)
     if not name.given and " " in name.family:
         return "{" + family + "}"  # an organisation, or a name that must stay whole
-    if " and " in f" {family} " or "," in family:
-        family = "{" + family + "}"
-    rest = [to_latex(p, unicode) for p in (name.suffix, name.given) if p]
-    return ", ".join([family, *rest])
+    rest = [_protect(to_latex(p, unicode)) for p in (name.suffix, name.given) if p]
+    return ", ".join([_protect(family), *rest])
 
 
 def names_to_bibtex(names: Sequence[Name], unicode: bool = False) -> str:

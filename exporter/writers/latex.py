@@ -6,21 +6,33 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from exporter.model import clean, from_latex
+
+# Each escape is a brace group, like the non-ASCII characters ({\'a}): bibtexparser cuts the
+# first character off a name that starts with a backslash (`A and \%x` gives `x`), and the
+# ACL Anthology writes them the same way (9{\%}).
 _SPECIALS = {
-    "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
-    "%": r"\%",
-    "&": r"\&",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
+    "\\": r"{\textbackslash}",
+    # Not \{ and \}: BibTeX (and pybtex, biber) count braces even after a backslash, so one
+    # unbalanced brace in a title made the whole file unreadable.
+    "{": r"{\textbraceleft}",
+    "}": r"{\textbraceright}",
+    "%": r"{\%}",
+    "&": r"{\&}",
+    "$": r"{\$}",
+    "#": r"{\#}",
+    "_": r"{\_}",
+    "~": r"{\textasciitilde}",
+    "^": r"{\textasciicircum}",
 }
+# Character pairs that TeX fonts turn into one other character (-- –, `` “, '' ”, ?` ¿, !` ¡;
+# with T1 fonts also << «, >> », ,, „): an empty group between them keeps the text as written.
+_LIGATURES = frozenset(["--", "``", "''", "?`", "!`", "<<", ">>", ",,"])
 # pylatexenc writes accented i with a dotless i ({\'\i}), which breaks biber with pdflatex;
 # {\'i} typesets the same and works everywhere.
-_DOTLESS_I_FIX = {ord("í"): r"\'i", ord("ì"): r"\`i", ord("î"): r"\^i", ord("ï"): r"\"i"}
+_DOTLESS_I_FIX = {ord("í"): r"\'i", ord("ì"): r"\`i", ord("î"): r"\^i", ord("ï"): r"\"i",
+                  # pylatexenc gives Ű ű an acute (\'{U}); Hungarian has a double acute, \H.
+                  ord("Ű"): r"\H{U}", ord("ű"): r"\H{u}"}
 # Capitalised words that name languages, peoples or places: BibTeX styles would lowercase them.
 PROPER_NOUNS = frozenset(
     "Chinese English Slavic German French Spanish Japanese Korean Arabic Hindi Russian Indian "
@@ -44,6 +56,12 @@ def _encoder() -> Any:
 @lru_cache(maxsize=4096)
 def _char(c: str) -> str:
     encoded: str = _encoder().unicode_to_latex(c)
+    # pylatexenc maps some characters to LaTeX for another one (ħ to \={h}, Ŀ to \.{L}, ″ to
+    # the ligature '', Greek Α to Latin A, ⁴ to math ^4) or to macros no reader knows
+    # (\cyrchar\CYROMEGA): keep those as UTF-8, like the characters it has no macro for
+    # (pdflatex then needs them declared; biber and Unicode engines read them as they are).
+    if from_latex(f"x{encoded}x") != clean(f"x{c}x"):
+        return c
     return encoded
 
 
@@ -52,7 +70,15 @@ def to_latex(text: str, unicode: bool = False) -> str:
 
     With `unicode`, non-ASCII characters stay as they are (for biber with UTF-8 input).
     """
-    return "".join(_SPECIALS.get(c) or (c if c < "\x80" or unicode else _char(c)) for c in text)
+    # One line: TeX reads any white space as one space, a blank line in a field is an error,
+    # and bibtexparser takes a line that starts with `@` inside a value for a new entry.
+    text = re.sub(r"\s+", " ", text)
+    out: list[str] = []
+    for i, c in enumerate(text):
+        out.append(_SPECIALS.get(c) or (c if c < "\x80" or unicode else _char(c)))
+        if text[i : i + 2] in _LIGATURES:
+            out.append("{}")  # `a--b` would print an en dash: `a-{}-b` keeps both hyphens
+    return "".join(out)
 
 
 def _needs_protection(word: str) -> bool:

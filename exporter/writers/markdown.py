@@ -16,6 +16,9 @@ def escape(text: str) -> str:
     """Text for Markdown inline context: specials backslash-escaped, no HTML, one line."""
     text = re.sub(r"\s+", " ", text).strip()
     text = _MD_SPECIALS.sub(r"\\\1", text)
+    # A value that starts a line (the note does) must not open a block: a list item
+    # (`- x`, `+ x`, `1. x`, `2) x`) or a thematic break (`---`) would split the paper's item.
+    text = re.sub(r"^([-+]|\d{1,9}[.)](?=\s|$))", lambda m: m[1][:-1] + "\\" + m[1][-1], text)
     return re.sub(r"&(?=#?\w+;)", "&amp;", text)  # only an & that would start an entity
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from exporter.model import Record
+from exporter.model import Name, Record, clean
 from exporter.sources import ListMeta
 
 # RIS has no preprint type; UNPB (unpublished work) is the nearest, and the arXiv id is
@@ -16,6 +16,12 @@ TYPES = {"paper-conference": "CPAPER", "article-journal": "JOUR", "article": "UN
 def _line(tag: str, value: str) -> str:
     # A value is one line: a newline could start a line that reads as a tag ("ER  -").
     return f"{tag}  - " + re.sub(r"\s+", " ", value).strip()
+
+
+def _name(name: Name) -> str:
+    # Parts are cleaned before they are joined: a family name ending in a space gave
+    # `Family , Given`, and a blank given name a dangling comma.
+    return ", ".join(p for p in (clean(name.family), clean(name.given), clean(name.suffix)) if p)
 
 
 def to_lines(record: Record) -> list[str]:
@@ -29,9 +35,9 @@ def to_lines(record: Record) -> list[str]:
     add("ID", record.id)
     add("TI", record.title)
     for name in record.author:
-        add("AU", ", ".join(p for p in (name.family, name.given, name.suffix) if p))
+        add("AU", _name(name))
     for name in record.editor:
-        add("ED", ", ".join(p for p in (name.family, name.given, name.suffix) if p))
+        add("ED", _name(name))
     if record.issued:
         add("PY", str(record.issued[0]))
         add("DA", "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(record.issued)))
@@ -43,7 +49,7 @@ def to_lines(record: Record) -> list[str]:
         add("SP", first)
         add("EP", last)
     add("DO", record.DOI)
-    add("UR", record.URL)
+    add("UR", record.URL.replace(";", "%3B"))  # RIS separates several URLs in one UR with `;`
     if record.arxiv:
         add("M1", f"arXiv:{record.arxiv}")
     add("AB", record.abstract)
