@@ -110,6 +110,48 @@ def from_latex(text: str) -> str:
     return clean(_latex_decoder().latex_to_text(text))
 
 
+# arXiv metadata is TeX-flavoured plain text: authors write $\infty$, \textbf{X}, --, \"o and
+# \cite{...}, but also a bare % for percent and ~ for "about". So only these forms are decoded;
+# anything else (an unknown \macro) stays as written.
+_ARXIV_MARKUP = [
+    # Citations mean nothing outside the paper: drop them with the tie before them.
+    (re.compile(r"~?\\cite[a-z]*\*?(?:\[[^\]]*\])*\{[^{}]*\}"), lambda m: ""),
+    (re.compile(r"\\footnote\{((?:[^{}]|\{[^{}]*\})*)\}"), lambda m: f" ({m[1]})"),
+    (re.compile(r"\\(?:textbf|textit|emph|texttt|textsc|textrm|textsf|underline|url|mbox|text)\{([^{}]*)\}"),
+     lambda m: m[1]),
+    (re.compile(r"\\([%&_#$])"), lambda m: m[1]),
+    (re.compile(r"---"), lambda m: "\u2014"),
+    (re.compile(r"(?<!-)--(?!-)"), lambda m: "\u2013"),
+    (re.compile(r"``"), lambda m: "\u201c"),
+    (re.compile(r"''"), lambda m: "\u201d"),
+]
+_ARXIV_MATH = re.compile(r"\$([^$]+)\$")
+# Symbol accents may touch their letter (\"o); letter accents (\v, \c) need braces or a space
+# (\v{c}, \c c), so that \cite or \textbf never read as one. Then the letter macros (\ss).
+_ARXIV_ACCENT = re.compile(
+    r"\{?\\[`'^\"~=.]\s*(?:\{\\?[A-Za-z]\}|\\?[A-Za-z])\}?"
+    r"|\{?\\[uvHcdbtkr](?:\{\\?[A-Za-z]\}|\s+[A-Za-z])\}?"
+    r"|\{?\\(?:ss|ae|AE|oe|OE|o|O|l|L|aa|AA|i)\}?(?![A-Za-z])"
+)
+
+
+@lru_cache(maxsize=1)
+def _math_decoder() -> Any:
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    return LatexNodes2Text(math_mode="text", keep_comments=True)
+
+
+def from_arxiv_tex(text: str) -> str:
+    """arXiv's TeX-flavoured text as plain Unicode: `$\\infty$-former` → `∞-former`, `--` → `–`."""
+    if re.search(r"[\\$`']|--", text):
+        text = _ARXIV_MATH.sub(lambda m: _math_decoder().latex_to_text(m[1]), text)
+        for pattern, repl in _ARXIV_MARKUP:
+            text = pattern.sub(repl, text)
+        text = _ARXIV_ACCENT.sub(lambda m: _math_decoder().latex_to_text(m[0]), text)
+    return clean(text)
+
+
 def _bibtex_names(value: str) -> tuple[Name, ...]:
     from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
 
@@ -135,13 +177,13 @@ def from_arxiv(data: Mapping[str, Any]) -> Record:
     return Record(
         id="",
         type="article",
-        title=clean(data["title"]),
-        author=tuple(split_name(a) for a in data["authors"]),
+        title=from_arxiv_tex(data["title"]),
+        author=tuple(split_name(from_arxiv_tex(a)) for a in data["authors"]),
         issued=issued,
         publisher="arXiv",
         DOI=f"10.48550/arXiv.{arxiv_id}",
         URL=ARXIV_ABS.format(arxiv_id),
-        abstract=clean(data.get("abstract") or ""),
+        abstract=from_arxiv_tex(data.get("abstract") or ""),
         number=arxiv_id,
         arxiv=arxiv_id,
         arxiv_class=data.get("primary_category") or "",
@@ -185,8 +227,14 @@ def _override_names(values: list[Any]) -> tuple[Name, ...]:
 
 
 def apply_overrides(record: Record, overrides: Mapping[str, Any]) -> Record:
-    """Replace resolved fields by the user's values from the TOML."""
+    """Replace resolved fields by the user's values from the TOML.
+
+    A `venue` on a preprint says where it was published: the record becomes a conference
+    paper in that venue (arXiv stays its eprint), so every format carries the venue.
+    """
     changes: dict[str, Any] = {}
+    if "venue" in overrides and record.type == "article":
+        changes.update(type="paper-conference", publisher="", number="")
     simple = {"title": "title", "venue": "container_title", "doi": "DOI", "url": "URL",
               "abstract": "abstract", "pages": "page", "publisher": "publisher"}
     for key, attr in simple.items():

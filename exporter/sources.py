@@ -249,6 +249,10 @@ def _load_entry(
     if "key" in raw and not _KEY_RE.match(raw["key"]):
         fail("key", f"citation key {raw['key']!r} may only contain letters, digits and _:-.+/")
         ok = False
+    for key in ("code", "url"):
+        if key in raw and not re.match(r"^https?://\S+$", raw[key]):
+            fail(key, f"{key!r} must be an http(s) URL without spaces, not {raw[key]!r}")
+            ok = False
     if "date" in raw and not _DATE_RE.match(raw["date"]):
         fail("date", f"date {raw['date']!r} must look like 2022.5 (year.month) or be empty")
         ok = False

@@ -69,3 +69,33 @@ def test_keys_are_unique_case_insensitively_and_stable() -> None:
     assert again == {"a": "kaplan2020scaling", "b": "kaplan2020scalinga", "new": "kaplan2020scalingb"}
     # A pinned key in other case still collides.
     assert assign_keys([("x", a)], {"p": "Kaplan2020Scaling"})["x"] == "kaplan2020scalinga"
+
+
+@pytest.mark.parametrize(
+    ("tex", "text"),
+    [
+        ("On the $\\infty$-former", "On the ∞-former"),
+        ("$k$NN-Prompt", "kNN-Prompt"),
+        ("tuning -- finetuning --- and ``quoted''", "tuning – finetuning — and “quoted”"),
+        ("InstructGPT~\\citep{ouyang2022training} and \\textbf{C}hinese", "InstructGPT and Chinese"),
+        ("ChatGPT\\footnote{\\url{https://chat.openai.com/}}.", "ChatGPT (https://chat.openai.com/)."),
+        ("90\\% and ~3% of it", "90% and ~3% of it"),  # a bare % is a percent sign on arXiv, ~ means "about"
+        ("Sch\\\"utze, Kadl{\\v{c}}{\\'\\i}k, {\\ss}", "Schütze, Kadlčík, ß"),
+        ("\\modelname outperforms", "\\modelname outperforms"),  # unknown macros stay as written
+    ],
+)
+def test_arxiv_tex_becomes_plain_unicode(tex: str, text: str) -> None:
+    from exporter.model import from_arxiv_tex
+
+    assert from_arxiv_tex(tex) == text
+
+
+def test_a_venue_override_makes_a_preprint_a_conference_paper() -> None:
+    from exporter.model import apply_overrides
+
+    preprint = Record(id="k", type="article", title="T", author=(), issued=(2021, 9), publisher="arXiv",
+                      number="2109.01652", arxiv="2109.01652")
+    published = apply_overrides(preprint, {"venue": "ICLR 2022", "year": 2022})
+    assert (published.type, published.container_title, published.publisher, published.number) == (
+        "paper-conference", "ICLR 2022", "", "")
+    assert published.arxiv == "2109.01652" and published.issued == (2022,)

@@ -57,6 +57,8 @@ BAD = [
      r"papers.toml:7: entry 2 \(arxiv:2110.08207\): duplicate key 'wei', already used by entry 1"),
     ('[[papers]]\narxiv = "2109.01652"\ndate = "2021-09"\n', r"papers.toml:3: entry 1 \(arxiv = '2109.01652'\): date '2021-09' must look like 2022.5"),
     ('[[papers]]\narxiv = "2109.01652\n', r"papers.toml:2: invalid TOML: "),
+    ('[[papers]]\narxiv = "2109.01652"\ncode = "javascript:alert(1)"\n',
+     r"papers.toml:3: entry 1 \(arxiv = '2109.01652'\): 'code' must be an http\(s\) URL without spaces"),
     ('[list]\nheading = 3\n', r"papers.toml:1: \[list\]: 'heading' must be a string"),
     ('paper = []\n', r"papers.toml: unknown top-level key 'paper'"),
 ]

@@ -22,6 +22,13 @@ def escape(text: str) -> str:
     return re.sub(r"&(?=#?\w+;)", "&amp;", text)  # only an & that would start an entity
 
 
+def url(link: str) -> str:
+    """A link target that cannot end the link early: spaces, brackets, quotes percent-encoded."""
+    from urllib.parse import quote
+
+    return quote(link.strip(), safe="/:?#@!$&'*+,;=%~-._[]")
+
+
 def write(records: Sequence[Record], meta: ListMeta | None = None, template: str | None = None) -> str:
     """Render the list: front matter, then the papers grouped by consecutive section."""
     import jinja2
@@ -36,8 +43,10 @@ def write(records: Sequence[Record], meta: ListMeta | None = None, template: str
         undefined=jinja2.StrictUndefined,
     )
     env.filters["md"] = escape
+    env.filters["url"] = url
     env.filters["names"] = lambda names: ", ".join(n.display for n in names)
     source = template if template is not None else meta.template_text
     tmpl = env.from_string(source) if source is not None else env.get_template("README.md.j2")
     sections = [(name, list(items)) for name, items in groupby(records, key=lambda r: r.section)]
-    return tmpl.render(meta=meta, records=records, sections=sections)
+    # Blocks start with a blank line; the first one (no heading given) must not.
+    return tmpl.render(meta=meta, records=records, sections=sections).lstrip("\n")

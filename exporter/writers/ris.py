@@ -24,8 +24,20 @@ def _name(name: Name) -> str:
     return ", ".join(p for p in (clean(name.family), clean(name.given), clean(name.suffix)) if p)
 
 
+def conference_name(proceedings: str) -> str:
+    """`Proceedings of the 60th Annual Meeting of the ACL (Volume 1: Long Papers)` → `60th Annual Meeting of the ACL`."""
+    name = re.sub(r"^Proceedings of (?:the )?", "", proceedings)
+    return re.sub(r"\s*\((?:Volume|Vol\.)[^)]*\)$", "", name)
+
+
 def to_lines(record: Record) -> list[str]:
-    """The tagged lines of one record, `TY` first and `ER` last."""
+    """The tagged lines of one record, `TY` first and `ER` last, as Zotero's RIS import reads them.
+
+    Conference papers: T2 the conference name, C3 the proceedings title, C1 the place
+    (Zotero ignores CY there), A2 the editors. Preprints: UNPB with T2 `arXiv`, the
+    arXiv id in M1 (Zotero's Extra), DO and UR.
+    """
+    conference = record.type == "paper-conference"
     lines = [_line("TY", TYPES.get(record.type, "GEN"))]
 
     def add(tag: str, value: str | None) -> None:
@@ -37,13 +49,21 @@ def to_lines(record: Record) -> list[str]:
     for name in record.author:
         add("AU", _name(name))
     for name in record.editor:
-        add("ED", _name(name))
+        add("A2", _name(name))
     if record.issued:
         add("PY", str(record.issued[0]))
         add("DA", "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(record.issued)))
-    add("T2", record.container_title)
-    add("PB", record.publisher)
-    add("CY", record.publisher_place)
+    if conference:
+        add("T2", conference_name(clean(record.container_title)))
+        add("C3", record.container_title)
+        add("PB", record.publisher)
+        add("C1", record.publisher_place)
+    elif record.container_title:
+        add("T2", record.container_title)
+        add("PB", record.publisher)
+        add("CY", record.publisher_place)
+    else:  # a preprint: Zotero files UNPB as a journal article, T2 as its publication
+        add("T2", record.publisher)
     if record.page:
         first, _, last = record.page.partition("-")
         add("SP", first)
@@ -52,6 +72,8 @@ def to_lines(record: Record) -> list[str]:
     add("UR", record.URL.replace(";", "%3B"))  # RIS separates several URLs in one UR with `;`
     if record.arxiv:
         add("M1", f"arXiv:{record.arxiv}")
+    for tag in record.tags:
+        add("KW", tag)
     add("AB", record.abstract)
     lines.append("ER  - ")
     return lines
