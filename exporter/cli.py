@@ -150,8 +150,27 @@ def _load(ctx: Context) -> tuple[Sources, Lock, Path]:
     return src, lock.load(path), path
 
 
+def _print_upgrades(report: ResolveReport) -> None:
+    """The published-versions table at the end of a resolve."""
+    if not report.checked:
+        return
+    from exporter.resolvers.upgrade import venue_label
+
+    rows = [("upgraded", e.arxiv.id, c.paper.id, venue_label(c.paper.id), c.describe())
+            for e, c in report.upgraded if e.arxiv]
+    rows += [("not applied", e.arxiv.id, c.paper.id, venue_label(c.paper.id), c.describe())
+             for e, candidates in report.doubtful if e.arxiv for c in candidates[:3]]
+    widths = [max((len(r[i]) for r in rows), default=0) for i in range(4)]
+    for row in rows:
+        click.echo("  " + "  ".join(v.ljust(w) for v, w in zip(row, widths)) + "  " + row[4], err=True)
+    doubtful = len(report.doubtful)
+    click.echo(f"published versions: {len(report.upgraded)} upgraded, {doubtful} with doubtful candidates "
+               f"(not applied), {report.checked - len(report.upgraded)} without; "
+               f"{report.checked} arXiv entries checked against {report.index_size} Anthology papers", err=True)
+
+
 def _resolve(
-    ctx: Context, settings: Settings, refresh: bool, offline: bool, prune: bool
+    ctx: Context, settings: Settings, refresh: bool, offline: bool, prune: bool, upgrade: bool = True
 ) -> tuple[Sources, Lock, ResolveReport]:
     from exporter import lock as lockfile
     from exporter.errors import ResolveError
@@ -160,7 +179,7 @@ def _resolve(
     src, lock, path = _load(ctx)
     try:
         report = resolve(src, lock, settings, refresh=refresh, offline=offline, prune=prune,
-                         progress_factory=_progress)
+                         upgrade=upgrade, progress_factory=_progress)
     except KeyboardInterrupt:
         # Records go into the lock batch by batch: keep what arrived before the interrupt.
         lockfile.save(path, lock)
@@ -173,41 +192,54 @@ def _resolve(
                    f"record{'' if fetched == 1 else 's'} fetched", err=True)
     elif changed:
         click.echo(f"{path}: updated (citation keys{', unused records dropped' if prune else ''})", err=True)
+    _print_upgrades(report)
     if report.failures:
         raise ResolveError(report.failures, fetched)
     return src, lock, report
 
 
+def _no_upgrade_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--no-upgrade", is_flag=True,
+        help="Do not look for (or, in outputs, use) the ACL Anthology version of arXiv preprints. "
+        "Per entry: upgrade = false.")(func)
+
+
 @main.command()
-@click.option("--refresh", is_flag=True, help="Fetch every entry again, not only those missing from the lock.")
+@click.option("--refresh", is_flag=True, help="Fetch every entry again, not only those missing from the lock, "
+              "and check every preprint for a published version again.")
+@_no_upgrade_option
 @_network_options
 @click.pass_obj
 @_fail_cleanly
-def resolve(ctx: Context, refresh: bool, **network: Any) -> None:
+def resolve(ctx: Context, refresh: bool, no_upgrade: bool, **network: Any) -> None:
     """Fetch metadata for entries missing from the lock, and record it there.
 
     arXiv ids are fetched in batches of up to 100 per request, 3 s apart; Anthology
     ids from the Anthology's BibTeX export. Entries that fail are listed; the rest
     are kept in the lock.
     """
-    _resolve(ctx, _settings(**network), refresh, offline=False, prune=True)
+    _resolve(ctx, _settings(**network), refresh, offline=False, prune=True, upgrade=not no_upgrade)
 
 
 @main.command()
 @click.option("--offline", is_flag=True, help="Never use the network: fail if an entry is missing from the lock.")
+@_no_upgrade_option
 @_bibtex_options
 @_network_options
 @click.pass_obj
 @_fail_cleanly
-def build(ctx: Context, offline: bool, bibtex_dialect: str, bibtex_unicode: bool, **network: Any) -> None:
+def build(ctx: Context, offline: bool, no_upgrade: bool, bibtex_dialect: str, bibtex_unicode: bool,
+          **network: Any) -> None:
     """Resolve what is missing, then write all outputs (refs.bib, refs.json, refs.ris, README.md)."""
     from exporter.files import write_atomic
     from exporter.records import records
     from exporter.writers import WRITERS
 
     # No pruning here: commenting a paper out for one build must not lose its metadata.
-    src, lock, _ = _resolve(ctx, _settings(**network), refresh=False, offline=offline, prune=False)
-    recs = records(src, lock)
+    src, lock, _ = _resolve(ctx, _settings(**network), refresh=False, offline=offline, prune=False,
+                            upgrade=not no_upgrade)
+    recs = records(src, lock, upgrades=not no_upgrade)
     # Render everything before writing anything: a failing writer leaves no mixed outputs.
     texts = {
         ctx.outputs / w.filename: _render(fmt, recs, src.meta, bibtex_dialect, bibtex_unicode)
@@ -222,17 +254,18 @@ def build(ctx: Context, offline: bool, bibtex_dialect: str, bibtex_unicode: bool
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="Output format.")
 @click.option("-o", "--output", default="-", show_default=True, help="File to write, or - for standard output.")
+@_no_upgrade_option
 @_bibtex_options
 @click.pass_obj
 @_fail_cleanly
-def export(ctx: Context, fmt: str, output: str, bibtex_dialect: str, bibtex_unicode: bool) -> None:
+def export(ctx: Context, fmt: str, output: str, no_upgrade: bool, bibtex_dialect: str, bibtex_unicode: bool) -> None:
     """Write one format from the lock alone (no network)."""
     from exporter.errors import ExporterError
     from exporter.files import write_atomic
     from exporter.records import records
 
     src, lock, _ = _load(ctx)
-    text = _render(fmt, records(src, lock), src.meta, bibtex_dialect, bibtex_unicode)
+    text = _render(fmt, records(src, lock, upgrades=not no_upgrade), src.meta, bibtex_dialect, bibtex_unicode)
     if output == "-":
         try:
             click.echo(text, nl=False)

@@ -19,15 +19,20 @@ FORMAT = 1
 
 @dataclass
 class Lock:
-    """Resolved metadata: `arxiv` and `acl` map ids to records, `keys` maps entry uids to keys."""
+    """Resolved metadata: `arxiv` and `acl` map ids to records, `keys` maps entry uids to keys.
+
+    `upgrades` maps arXiv ids that were checked for a published Anthology version to the
+    match (`{"acl": id, "score": s}`) or to null when none was confident.
+    """
 
     arxiv: dict[str, dict[str, Any]] = field(default_factory=dict)
     acl: dict[str, dict[str, Any]] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
+    upgrades: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
     def to_json(self) -> str:
         """The file's exact text."""
-        data = {"format": FORMAT, "arxiv": self.arxiv, "acl": self.acl, "keys": self.keys}
+        data = {"format": FORMAT, "arxiv": self.arxiv, "acl": self.acl, "keys": self.keys, "upgrades": self.upgrades}
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
@@ -46,7 +51,8 @@ def load(path: Path) -> Lock:
         raise LockError(f"{path}: unreadable lock file ({exc}); delete it and run 'exporter resolve'") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise LockError(f"{path}: unknown lock format; delete it and run 'exporter resolve'")
-    lock = Lock(arxiv=data.get("arxiv", {}), acl=data.get("acl", {}), keys=data.get("keys", {}))
+    lock = Lock(arxiv=data.get("arxiv", {}), acl=data.get("acl", {}), keys=data.get("keys", {}),
+                upgrades=data.get("upgrades", {}))
     if problem := _damage(lock):
         raise LockError(f"{path}: {problem}; fix it or delete it and run 'exporter resolve'")
     return lock
@@ -85,6 +91,10 @@ def _damage(lock: Lock) -> str | None:
                     return f"{kind} record {ident!r} has a damaged or missing {name!r}"
     if not isinstance(lock.keys, dict) or not all(isinstance(k, str) for k in lock.keys.values()):
         return "'keys' must map entries to citation keys (strings)"
+    if not isinstance(lock.upgrades, dict) or not all(
+        u is None or (isinstance(u, dict) and isinstance(u.get("acl"), str)) for u in lock.upgrades.values()
+    ):
+        return "'upgrades' must map arXiv ids to null or {\"acl\": id}"
     return None
 
 

@@ -58,6 +58,7 @@ class Record:
     arxiv_issued: tuple[int, ...] = ()  # date of arXiv v1
     acl: str = ""
     link: str = ""  # the link the Markdown list shows
+    venue: str = ""  # short venue of a preprint's published version ("ACL 2023"), for the list
     list_date: str = ""  # "2021.9", the date the Markdown list shows
     section: str = ""
     tags: tuple[str, ...] = ()

@@ -14,21 +14,28 @@ def _unlocked(entry: Entry, lock: Lock) -> bool:
     return bool((entry.arxiv and entry.arxiv.full not in lock.arxiv) or (entry.acl and entry.acl.id not in lock.acl))
 
 
-def _build(entries: tuple[Entry, ...], lock: Lock) -> list[tuple[Entry, Record]]:
+def upgrade_of(entry: Entry, lock: Lock) -> str | None:
+    """The Anthology id that replaces this entry's preprint, if one was matched and is allowed."""
+    if entry.acl or not entry.arxiv or not entry.upgrade:
+        return None
+    match = lock.upgrades.get(entry.arxiv.full)
+    return match["acl"] if match and match["acl"] in lock.acl else None
+
+
+def _build(entries: tuple[Entry, ...], lock: Lock, upgrades: bool = True) -> list[tuple[Entry, Record]]:
     """A keyless record for every entry whose metadata the lock holds, in list order."""
-    return [
-        (
-            e,
-            build_record(
-                e,
-                lock.arxiv.get(e.arxiv.full) if e.arxiv else None,
-                lock.acl.get(e.acl.id) if e.acl else None,
-                key="",
-            ),
-        )
-        for e in entries
-        if not _unlocked(e, lock)
-    ]
+    from exporter.resolvers.upgrade import venue_label
+
+    built = []
+    for e in entries:
+        if _unlocked(e, lock):
+            continue
+        upgraded = upgrade_of(e, lock) if upgrades else None
+        acl_id = e.acl.id if e.acl else upgraded
+        record = build_record(e, lock.arxiv.get(e.arxiv.full) if e.arxiv else None,
+                              lock.acl.get(acl_id) if acl_id else None, key="")
+        built.append((e, replace(record, venue=venue_label(upgraded)) if upgraded else record))
+    return built
 
 
 def entry_keys(built: list[tuple[Entry, Record]], locked: dict[str, str]) -> dict[str, str]:
@@ -48,20 +55,27 @@ def entry_keys(built: list[tuple[Entry, Record]], locked: dict[str, str]) -> dic
 
 
 def assigned_keys(sources: Sources, lock: Lock) -> dict[str, str]:
-    """The keys the lock should remember: every resolved entry's, except keys pinned in the TOML."""
-    keys = entry_keys(_build(sources.entries, lock), lock.keys)
+    """The keys the lock should remember: every resolved entry's, except keys pinned in the TOML.
+
+    Keys derive from the records as named in the TOML, before any published-version
+    upgrade, so a fresh resolve and an incremental one give the same keys.
+    """
+    keys = entry_keys(_build(sources.entries, lock, upgrades=False), lock.keys)
     pinned = {e.uid for e in sources.entries if e.key}
     return {uid: key for uid, key in keys.items() if uid not in pinned}
 
 
-def records(sources: Sources, lock: Lock) -> list[Record]:
-    """One record per entry, in list order; every entry must be in the lock."""
+def records(sources: Sources, lock: Lock, upgrades: bool = True) -> list[Record]:
+    """One record per entry, in list order; every entry must be in the lock.
+
+    With `upgrades`, a preprint matched to its Anthology version is written as that version.
+    """
     absent = [e.label for e in sources.entries if _unlocked(e, lock)]
     if absent:
         raise OfflineError(
             f"{len(absent)} entr{'y is' if len(absent) == 1 else 'ies are'} not in the lock "
             f"({', '.join(absent[:5])}{', ...' if len(absent) > 5 else ''}); run 'exporter resolve'"
         )
-    built = _build(sources.entries, lock)
-    keys = entry_keys(built, lock.keys)
+    built = _build(sources.entries, lock, upgrades)
+    keys = entry_keys(_build(sources.entries, lock, upgrades=False) if upgrades else built, lock.keys)
     return [replace(record, id=keys[entry.uid]) for entry, record in built]

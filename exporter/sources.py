@@ -35,6 +35,7 @@ PAPER_KEYS: dict[str, type | tuple[type, ...]] = {
     "note": str,
     "code": str,
     "date": str,
+    "upgrade": bool,
     **OVERRIDES,
 }
 LIST_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -63,6 +64,7 @@ class Entry:
     note: str = ""
     code: str = ""
     date: str | None = None
+    upgrade: bool = True  # may the Anthology version of this preprint replace it?
     overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -139,7 +141,7 @@ class _Lines:
 
 
 def _type_name(expected: type | tuple[type, ...]) -> str:
-    names = {str: "a string", list: "a list", int: "an integer"}
+    names = {str: "a string", list: "a list", int: "an integer", bool: "true or false"}
     kinds = expected if isinstance(expected, tuple) else (expected,)
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
@@ -278,6 +280,7 @@ def _load_entry(
         note=raw.get("note", ""),
         code=raw.get("code", ""),
         date=raw.get("date"),
+        upgrade=raw.get("upgrade", True),
         overrides={k: raw[k] for k in OVERRIDES if k in raw},
     )
 

@@ -31,3 +31,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def update_golden(request: pytest.FixtureRequest) -> bool:
     """Whether this run rewrites the golden files instead of comparing with them."""
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own Anthology cache: never the user's, never another test's."""
+    monkeypatch.setenv("EXPORTER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

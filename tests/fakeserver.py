@@ -11,6 +11,12 @@ generated from real recorded metadata kept in ``tests/fixtures/``:
 * ``GET /<anthology-id>.bib`` answers like the ACL Anthology's per-paper BibTeX
   export, generated from ``fixtures/acl-anthology/papers.xml`` by the rules in
   ``fixtures/acl-anthology/README.md`` (see :func:`anthology_bibtex`).
+* ``GET /anthology.bib.gz`` serves the Anthology's complete BibTeX export: the test
+  dump ``fixtures/anthology-dump/anthology.bib.gz`` (built by ``anthology_dump.py``;
+  see ``fixtures/anthology-dump/README.md``), with an ``ETag`` and ``Last-Modified``,
+  answering ``304 Not Modified`` to a matching ``If-None-Match`` (or, without one, to
+  an ``If-Modified-Since`` not older than the dump), as a static web server does.
+  :meth:`FakeServices.set_anthology_dump` swaps in another dump.
 
 Use it from Python::
 
@@ -33,6 +39,7 @@ import base64
 import collections
 import contextlib
 import datetime as dt
+import email.utils
 import hashlib
 import json
 import os
@@ -54,6 +61,10 @@ from xml.sax.saxutils import escape, quoteattr
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 ARXIV_RECORDS = FIXTURES_DIR / "arxiv" / "seed-papers.jsonl"
 ANTHOLOGY_XML = FIXTURES_DIR / "acl-anthology" / "papers.xml"
+ANTHOLOGY_DUMP = FIXTURES_DIR / "anthology-dump" / "anthology.bib.gz"
+DUMP_PATH = "/anthology.bib.gz"
+# Last-Modified of the committed test dump: a fixed date, so answers do not depend on checkouts.
+DUMP_LAST_MODIFIED = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
 
 ARXIV_PATH = "/api/query"
 
@@ -608,7 +619,7 @@ def anthology_bibtex(entry: AnthologyPaper) -> str:
 # The HTTP server
 # ---------------------------------------------------------------------------
 
-FAULT_KINDS = ("429", "500", "503", "empty", "timeout")
+FAULT_KINDS = ("429", "500", "503", "empty", "timeout", "truncate")
 
 Fault = str | tuple[str, str]
 """A scripted fault: a kind from FAULT_KINDS, or (kind, path prefix) to scope it."""
@@ -643,7 +654,9 @@ class FakeServices:
             (an unscoped fault applies to every path; ``(kind, prefix)`` only
             to paths starting with ``prefix``).
         hang_seconds: how long a ``"timeout"`` fault holds a request open
-            before closing the connection without an answer.
+            before closing the connection without an answer.  A ``"truncate"``
+            fault announces the whole answer's length, sends half of it and
+            closes the connection.
     """
 
     def __init__(
@@ -654,6 +667,7 @@ class FakeServices:
         hang_seconds: float = 2.0,
         arxiv_records: Path = ARXIV_RECORDS,
         anthology_xml: Path = ANTHOLOGY_XML,
+        anthology_dump: Path = ANTHOLOGY_DUMP,
         verbose: bool = False,
     ) -> None:
         self.host = host
@@ -664,6 +678,8 @@ class FakeServices:
         self.faults: collections.deque[Fault] = collections.deque()
         self.arxiv = load_arxiv_records(arxiv_records)
         self.anthology = load_anthology_papers(anthology_xml)
+        self._dump_path = anthology_dump
+        self._dump: tuple[bytes, str, dt.datetime] | None = None  # read on first request
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server: _Server | None = None
@@ -741,6 +757,26 @@ class FakeServices:
         """Anthology ids the fake Anthology serves."""
         return list(self.anthology)
 
+    def set_anthology_dump(self, data: bytes, last_modified: dt.datetime | None = None) -> None:
+        """Serve ``data`` as ``/anthology.bib.gz`` from now on (a new ETag; Last-Modified now
+        unless given), as when the Anthology publishes a new export."""
+        stamp = (last_modified or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+        etag = '"' + hashlib.sha256(data).hexdigest()[:16] + '"'
+        with self._lock:
+            self._dump = (data, etag, stamp)
+
+    def anthology_dump(self) -> tuple[bytes, str, dt.datetime]:
+        """The dump served now, its ETag and its Last-Modified time."""
+        if self._dump is None:
+            self.set_anthology_dump(self._dump_path.read_bytes(), DUMP_LAST_MODIFIED)
+        assert self._dump is not None
+        return self._dump
+
+    @property
+    def dump_requests(self) -> list[RequestRecord]:
+        """Requests for the complete BibTeX export, ``/anthology.bib.gz``."""
+        return self.requests_to(DUMP_PATH)
+
     def add_fault(self, kind: str, prefix: str | None = None) -> None:
         """Queue a fault, checking its kind (appending to ``faults`` directly also works)."""
         if kind not in FAULT_KINDS:
@@ -802,6 +838,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._arxiv(query)
         elif (match := re.fullmatch(r"/([^/]+)\.bib", url.path)) is not None:
             self._anthology(match[1])
+        elif url.path == DUMP_PATH:
+            self._anthology_dump(headers)
         else:
             self._send(404, b"Not Found\n", "text/plain; charset=utf-8")
 
@@ -835,6 +873,15 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "timeout":
             # Say nothing; stop() cuts the wait short so shutdown never hangs.
             services._stopping.wait(services.hang_seconds)
+            self.close_connection = True
+        elif kind == "truncate":
+            body = services.anthology_dump()[0] if path == DUMP_PATH else b"fakeserver: truncated answer\n" * 64
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
             self.close_connection = True
         else:
             self._send(500, f"fakeserver: unknown fault {kind!r}\n".encode(), "text/plain")
@@ -884,6 +931,34 @@ class _Handler(BaseHTTPRequestHandler):
         window = found[start : start + max_results]
         entries = [render_arxiv_entry(record, version) for record, version in window]
         self._send_feed(200, render_arxiv_feed(page, entries, len(found)))
+
+    def _anthology_dump(self, headers: dict[str, str]) -> None:
+        """The complete export, revalidated as a static web server does (RFC 9110 13.2.2:
+        If-None-Match decides when present; If-Modified-Since only without it)."""
+        data, etag, last_modified = self.server.services.anthology_dump()
+        if_none_match = headers.get("if-none-match")
+        if_modified_since = headers.get("if-modified-since")
+        if if_none_match is not None:
+            tags = [t.strip() for t in if_none_match.split(",")]
+            fresh = "*" in tags or any(t.removeprefix("W/") == etag for t in tags)
+        elif if_modified_since is not None:
+            try:
+                since = email.utils.parsedate_to_datetime(if_modified_since)
+                fresh = since.tzinfo is not None and last_modified <= since
+            except (TypeError, ValueError):
+                fresh = False  # an unreadable date is ignored, as servers do
+        else:
+            fresh = False
+        self.send_response(304 if fresh else 200)
+        self.send_header("ETag", etag)
+        self.send_header("Last-Modified", email.utils.format_datetime(last_modified, usegmt=True))
+        if fresh:
+            self.end_headers()
+            return
+        self.send_header("Content-Type", "application/gzip")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def _anthology(self, anthology_id: str) -> None:
         entry = self.server.services.anthology.get(anthology_id)
@@ -965,8 +1040,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             returncode = 130
         arxiv_n, acl_n = len(services.arxiv_requests), len(services.acl_requests)
-        other_n = len(services.requests) - arxiv_n - acl_n
+        dump_n = len(services.dump_requests)
+        other_n = len(services.requests) - arxiv_n - acl_n - dump_n
         summary = f"fakeserver: arXiv API: {arxiv_n} request(s); ACL Anthology: {acl_n} request(s)"
+        if dump_n:
+            summary += f"; Anthology dump: {dump_n} request(s)"
         if other_n:
             summary += f"; other paths: {other_n} request(s)"
         print(summary, file=sys.stderr)

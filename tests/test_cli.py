@@ -117,7 +117,8 @@ def test_resolve_from_an_empty_lock_over_http(project: Path, fake_services: Fake
     (project / "sources" / "papers.lock.json").unlink()
     code, _, err = run("resolve")
     assert code == 0, err
-    assert "67 arXiv and 1 ACL Anthology records fetched" in err
+    assert "67 arXiv and 26 ACL Anthology records fetched" in err
+    assert "published versions: 25 upgraded" in err
     assert (project / "sources" / "papers.lock.json").read_bytes() == (ROOT / "sources" / "papers.lock.json").read_bytes()
     assert len([r for r in fake_services.requests if r.path == "/api/query"]) == 1
 

@@ -21,11 +21,15 @@ __all__ = ["Settings", "resolve", "ResolveReport", "missing"]
 
 @dataclass
 class ResolveReport:
-    """What a resolve run did: counts per service and failures by entry label."""
+    """What a resolve run did: counts per service, published versions found, failures by entry label."""
 
     arxiv_fetched: int = 0
     acl_fetched: int = 0
     failures: dict[str, str] = field(default_factory=dict)
+    checked: int = 0  # arXiv entries checked for a published Anthology version
+    index_size: int = 0
+    upgraded: list[tuple[Entry, Any]] = field(default_factory=list)  # (entry, Candidate)
+    doubtful: list[tuple[Entry, tuple[Any, ...]]] = field(default_factory=list)  # (entry, Candidates)
 
 
 def missing(entries: tuple[Entry, ...], lock: Lock) -> tuple[list[str], list[str]]:
@@ -43,11 +47,14 @@ def resolve(
     refresh: bool = False,
     offline: bool = False,
     prune: bool = False,
+    upgrade: bool = True,
     progress_factory: Callable[[int], Any] | None = None,
 ) -> ResolveReport:
     """Fetch what the lock lacks (or everything, with `refresh`) and update `lock` in place.
 
-    With `prune`, records and keys no entry refers to any more are dropped.
+    With `upgrade` (and not `offline`), arXiv entries not checked yet (all, with `refresh`)
+    are looked up in the Anthology's full dump for a published version. With `prune`,
+    records and keys no entry refers to any more are dropped.
     """
     entries = sources.entries
     if refresh:
@@ -81,6 +88,8 @@ def resolve(
         finally:
             if bar is not None:
                 bar.close()
+    if upgrade and not offline:
+        failed.update(_find_published_versions(entries, lock, settings, refresh, progress_factory, report))
     for entry in entries:
         idents = [i for i in (entry.arxiv, entry.acl) if i]
         reasons = [(i.kind, failed[str(i)]) for i in idents if str(i) in failed]
@@ -95,9 +104,53 @@ def resolve(
     return report
 
 
+def _find_published_versions(
+    entries: tuple[Entry, ...],
+    lock: Lock,
+    settings: Settings,
+    refresh: bool,
+    progress_factory: Callable[[int], Any] | None,
+    report: ResolveReport,
+) -> dict[str, str]:
+    """Match arXiv entries to the Anthology's dump; record decisions and fetch matched records.
+
+    Returns failures (`acl:ID` -> reason) of fetching the matched Anthology records.
+    """
+    todo = [
+        e for e in entries
+        if e.arxiv and not e.acl and e.upgrade and e.arxiv.full in lock.arxiv
+        and (refresh or e.arxiv.full not in lock.upgrades)
+    ]
+    if not todo:
+        return {}
+    from exporter import anthology
+    from exporter.resolvers import acl
+    from exporter.resolvers.upgrade import decide
+
+    index = anthology.open_index(settings, progress_factory=progress_factory)
+    report.checked, report.index_size = len(todo), len(index)
+    for entry in todo:
+        assert entry.arxiv is not None
+        decision = decide(lock.arxiv[entry.arxiv.full], index)
+        if decision.match:
+            lock.upgrades[entry.arxiv.full] = {"acl": decision.match.paper.id, "score": decision.match.score}
+            report.upgraded.append((entry, decision.match))
+        else:
+            lock.upgrades[entry.arxiv.full] = None
+            if decision.doubtful:  # only worth a look when nothing was applied
+                report.doubtful.append((entry, decision.doubtful))
+    wanted = [c.paper.id for _, c in report.upgraded if refresh or c.paper.id not in lock.acl]
+    errors = acl.fetch(list(dict.fromkeys(wanted)), settings, lock.acl)
+    report.acl_fetched += len(set(wanted)) - len(errors)
+    # An entry whose matched record could not be fetched stays a preprint; its label reports why.
+    by_acl = {c.paper.id: e for e, c in report.upgraded}
+    return {f"arxiv:{by_acl[k].arxiv.full}": f"its Anthology version {k}: {v}" for k, v in errors.items()}  # type: ignore[union-attr]
+
+
 def _prune(lock: Lock, entries: tuple[Entry, ...]) -> None:
     """Drop lock records no entry refers to any more, so the lock mirrors the sources."""
     arxiv_ids = {e.arxiv.full for e in entries if e.arxiv}
-    acl_ids = {e.acl.id for e in entries if e.acl}
+    lock.upgrades = {k: v for k, v in lock.upgrades.items() if k in arxiv_ids}
+    acl_ids = {e.acl.id for e in entries if e.acl} | {u["acl"] for u in lock.upgrades.values() if u}
     lock.arxiv = {k: v for k, v in lock.arxiv.items() if k in arxiv_ids}
     lock.acl = {k: v for k, v in lock.acl.items() if k in acl_ids}

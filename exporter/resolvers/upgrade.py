@@ -1,0 +1,163 @@
+"""Find the ACL Anthology version of arXiv preprints: title match confirmed by authors and year.
+
+Evidence, strongest first: an ACL DOI in arXiv's own `doi` field; the normalised title
+(exact, or close for retitled papers) confirmed by the first author's family name, the
+share of shared authors and a plausible year. Only confident matches are applied; weaker
+candidates are reported with their scores, never applied silently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Mapping
+
+from exporter.model import ascii_fold, from_arxiv_tex, split_name
+
+if TYPE_CHECKING:
+    from exporter.anthology import Index, Paper
+
+# Thresholds, chosen on the seed list and its near-miss distractors (tests/test_upgrade.py).
+TITLE_EXACT = 0.999
+TITLE_CLOSE = 0.85  # retitled a little: "Language Model" -> "Language Models"
+TITLE_WEAK = 0.6  # worth reporting as a candidate
+AUTHOR_SHARE = 0.5
+YEARS_BEFORE, YEARS_AFTER = 1, 3  # the Anthology version appears up to 3 years after arXiv v1
+_ACL_DOI = re.compile(r"10\.18653/v1/([0-9]{4}\.[a-z0-9\-]+\.[0-9]+|[A-Z][0-9]{2}-[0-9]{4})", re.IGNORECASE)
+_STEM = re.compile(r"(?<=[a-z]{3})(?:ies|es|s)$")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One Anthology paper scored against one arXiv record."""
+
+    paper: Paper
+    title: float  # title similarity, 0..1
+    authors: float  # share of authors in common, 0..1
+    first_author: bool
+    year_ok: bool
+    evidence: str = ""  # "doi" when arXiv itself names the Anthology DOI
+    journal_ref: bool = False  # arXiv's journal_ref names this paper's venue and year
+
+    @property
+    def confident(self) -> bool:
+        """Strong enough to apply without asking."""
+        if self.evidence:
+            return True
+        if not (self.first_author and self.year_ok):
+            return False
+        return (
+            self.title >= TITLE_EXACT and self.authors >= AUTHOR_SHARE
+            or self.title >= TITLE_CLOSE and self.authors >= 0.8
+            # arXiv's journal_ref agreeing on venue and year vouches for a retitled paper.
+            or self.journal_ref and self.title >= 0.7 and self.authors >= AUTHOR_SHARE
+        )
+
+    @property
+    def score(self) -> float:
+        """One number for reports and ordering."""
+        return round(0.6 * self.title + 0.3 * self.authors + 0.1 * self.first_author, 3)
+
+    def describe(self) -> str:
+        """`title 0.92, authors 0.50, first author yes, year yes`."""
+        if self.evidence:
+            return f"arXiv names its DOI (score {self.score:.2f})"
+        return (f"score {self.score:.2f}: title {self.title:.2f}, authors {self.authors:.2f}, "
+                f"first author {'yes' if self.first_author else 'no'}, year {'yes' if self.year_ok else 'no'}"
+                + (", journal_ref agrees" if self.journal_ref else ""))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What matching concluded for one arXiv record."""
+
+    match: Candidate | None  # the confident match, if any
+    doubtful: tuple[Candidate, ...]  # weaker or competing candidates, best first
+
+
+def _tokens(normalised: str) -> list[str]:
+    return [_STEM.sub("", t) for t in normalised.split()]
+
+
+def title_similarity(a: str, b: str) -> float:
+    """Similarity of two normalised titles: 1 when equal, else a blend of word and letter overlap."""
+    if a == b:
+        return 1.0
+    from difflib import SequenceMatcher
+
+    ta, tb = _tokens(a), _tokens(b)
+    if ta == tb:
+        return 0.99  # differ only in plurals: "Model" / "Models"
+    sa, sb = set(ta), set(tb)
+    dice = 2 * len(sa & sb) / (len(sa) + len(sb)) if sa or sb else 0.0
+    return round(0.5 * dice + 0.5 * SequenceMatcher(None, " ".join(ta), " ".join(tb)).ratio(), 3)
+
+
+def _family_key(family: str) -> str:
+    # Compare by the last word of the family name, folded: "Jiménez Gutiérrez" ~ "Gutierrez".
+    words = re.findall(r"[a-z]+", ascii_fold(family).lower())
+    return words[-1] if words else ""
+
+
+def score(record: Mapping[str, Any], paper: Paper, normalised_title: str, families: list[str]) -> Candidate:
+    """Score one Anthology paper against one arXiv lock record."""
+    from exporter.anthology import normalise_title
+
+    theirs = [_family_key(f) for f in paper.families]
+    shared = len(set(families) & set(theirs))
+    share = shared / max(len(set(families)), len(set(theirs)), 1)
+    first = bool(families and theirs and families[0] == theirs[0])
+    year = int(record["published"][:4]) if record.get("published") else None
+    year_ok = year is None or paper.year is None or year - YEARS_BEFORE <= paper.year <= year + YEARS_AFTER
+    ref = (record.get("journal_ref") or "").lower()
+    label = venue_label(paper.id).lower().split()  # ["acl", "2023"] or ["findings", "of", "acl", "2023"]
+    names_venue = bool(ref) and all(re.search(rf"\b{re.escape(w)}\b", ref) for w in label if w != "of")
+    return Candidate(paper, title_similarity(normalised_title, normalise_title(paper.title)),
+                     round(share, 3), first, year_ok, journal_ref=names_venue)
+
+
+def decide(record: Mapping[str, Any], index: Index) -> Decision:
+    """Look for the Anthology version of one arXiv record (a lock record of the arXiv resolver)."""
+    from exporter.anthology import normalise_title
+
+    title = normalise_title(from_arxiv_tex(record["title"]))
+    families = [_family_key(split_name(from_arxiv_tex(a)).family) for a in record["authors"]]
+    doi = _ACL_DOI.search(record.get("doi") or "")
+    if doi and (paper := index.get(doi[1])):
+        scored = score(record, paper, title, families)
+        return Decision(Candidate(paper, scored.title, scored.authors, scored.first_author, True, "doi"), ())
+    pool = {p.id: p for p in index.by_title(title)}
+    for paper in index.candidates(title):
+        pool.setdefault(paper.id, paper)
+    scored = sorted((score(record, p, title, families) for p in pool.values()), key=lambda c: (-c.score, c.paper.id))
+    confident = [c for c in scored if c.confident]
+    # Worth a look: a close title whatever the authors (names get mangled), or a fair title
+    # with an author in common.
+    doubtful = tuple(
+        c for c in scored
+        if not c.confident and (c.title >= TITLE_CLOSE or c.title >= TITLE_WEAK and (c.first_author or c.authors > 0))
+    )
+    if len(confident) == 1:
+        return Decision(confident[0], doubtful)
+    # Two confident candidates (a workshop and a main-conference version, say): ask, don't guess.
+    return Decision(None, tuple(confident) + doubtful)
+
+
+# Venue labels for the Markdown list: "2023.acl-long.754" -> "ACL 2023".
+_OLD_PREFIXES = {"P": "ACL", "N": "NAACL", "D": "EMNLP", "E": "EACL", "C": "COLING", "Q": "TACL", "J": "CL",
+                 "K": "CoNLL", "S": "SemEval", "W": "Workshop", "L": "LREC", "I": "IJCNLP", "H": "HLT"}
+
+
+def venue_label(anthology_id: str) -> str:
+    """A short venue name from an Anthology id: `ACL 2023`, `Findings of EMNLP 2022`, `EMNLP 2019`."""
+    if m := re.fullmatch(r"([0-9]{4})\.([a-z0-9]+)(?:-([a-z0-9]+))?\.[0-9]+", anthology_id):
+        year, venue, volume = m[1], m[2], m[3] or ""
+        if venue == "findings":
+            return f"Findings of {volume.upper()} {year}" if volume else f"Findings {year}"
+        if venue == "tacl":
+            return f"TACL {year}"
+        return f"{venue.upper()} {year}"
+    if m := re.fullmatch(r"([A-Z])([0-9]{2})-[0-9]{4}", anthology_id):
+        year = int(m[2])
+        return f"{_OLD_PREFIXES.get(m[1], m[1])} {1900 + year if year > 50 else 2000 + year}"
+    return anthology_id
