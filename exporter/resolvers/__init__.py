@@ -127,7 +127,8 @@ def _find_published_versions(
     from exporter.resolvers import acl
     from exporter.resolvers.upgrade import decide
 
-    index = anthology.open_index(settings, progress_factory=progress_factory)
+    # The download has its own progress bar, in bytes (the resolve bar counts ids).
+    index = anthology.open_index(settings)
     report.checked, report.index_size = len(todo), len(index)
     for entry in todo:
         assert entry.arxiv is not None
