@@ -639,9 +639,10 @@ def load_index(path: Path) -> Index:
         raise IndexFormatError(f"{path}: Anthology index of format {version} for {platform}, "
                                f"not {_FORMAT} for {_PLATFORM}; rebuild it")
     try:
-        return Index(columns, source)
+        index = Index(columns, source)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise IndexFormatError(f"{path}: damaged Anthology index ({exc}); delete it") from exc
+    return index
 
 
 # --- the cache and the download ------------------------------------------------------------

@@ -74,7 +74,7 @@ def test_arxiv_doi_and_journal_ref_are_evidence(index: anthology.Index) -> None:
     record = dict(LOCK["arxiv"]["2212.10560"], title="Something else entirely", doi="10.18653/v1/2023.acl-long.754")
     decision = decide(record, index)
     assert decision.match is not None and decision.match.evidence == "doi"
-    weak = dict(LOCK["arxiv"]["2212.10560"], title="Self-Instruct: Aligning Language Models with Instructions They Generate")
+    weak = dict(LOCK["arxiv"]["2212.10560"], title="Self-Instruct: Aligning Language Models to Instructions They Generate Themselves")
     assert decide(weak, index).match is None
     vouched = dict(weak, journal_ref="ACL 2023")
     match = decide(vouched, index).match
