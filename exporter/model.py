@@ -39,7 +39,7 @@ class Record:
     """One paper. Field names follow CSL-JSON variables (container_title = container-title)."""
 
     id: str
-    type: str  # CSL type: "article" (arXiv preprint) or "paper-conference"
+    type: str  # CSL type: "article" (arXiv preprint), "paper-conference", or a manual entry's (sources.TYPES)
     title: str
     author: tuple[Name, ...]
     issued: tuple[int, ...]  # CSL date-parts: (year, month, day), as much as known
@@ -236,6 +236,10 @@ def apply_overrides(record: Record, overrides: Mapping[str, Any]) -> Record:
     changes: dict[str, Any] = {}
     if "venue" in overrides and record.type == "article":
         changes.update(type="paper-conference", publisher="", number="")
+    if overrides.get("type", record.type) != record.type:
+        changes["type"] = overrides["type"]
+        if record.type == "article":  # no longer a preprint: arXiv is not its publisher
+            changes.update(publisher="", number="")
     simple = {"title": "title", "venue": "container_title", "doi": "DOI", "url": "URL",
               "abstract": "abstract", "pages": "page", "publisher": "publisher"}
     for key, attr in simple.items():
@@ -244,8 +248,11 @@ def apply_overrides(record: Record, overrides: Mapping[str, Any]) -> Record:
             changes[attr] = clean(overrides[key])
     if "authors" in overrides:
         changes["author"] = _override_names(overrides["authors"])
-    if "year" in overrides:
-        changes["issued"] = (overrides["year"],)
+    if "year" in overrides or "month" in overrides:
+        year = overrides.get("year", record.year)
+        month = overrides.get("month") or (record.issued[1] if "year" not in overrides and len(record.issued) > 1 else None)
+        if year is not None:
+            changes["issued"] = (year, month) if month else (year,)
     return replace(record, **changes)
 
 
@@ -257,13 +264,20 @@ def build_record(entry: Entry, arxiv: Mapping[str, Any] | None, acl: Mapping[str
         if preprint:
             record = replace(record, arxiv=preprint.arxiv, arxiv_class=preprint.arxiv_class,
                              arxiv_issued=preprint.arxiv_issued)
-    else:
-        assert preprint is not None
+    elif preprint:
         record = preprint
+    else:  # a manual entry: everything comes from the TOML
+        kind = "paper-conference" if "venue" in entry.overrides else "document"
+        record = Record(id="", type=kind, title="", author=(), issued=())
     record = apply_overrides(record, entry.overrides)
     first = record.arxiv_issued or record.issued
     list_date = entry.date if entry.date is not None else (f"{first[0]}.{first[1]}" if len(first) > 1 else "")
-    link = ANTHOLOGY.format(entry.acl.id) if entry.acl else ARXIV_ABS.format(entry.arxiv.id if entry.arxiv else "")
+    if entry.acl:
+        link = ANTHOLOGY.format(entry.acl.id)
+    elif entry.arxiv:
+        link = ARXIV_ABS.format(entry.arxiv.id)
+    else:
+        link = record.URL or (f"https://doi.org/{record.DOI}" if record.DOI else "")
     return replace(record, id=key, link=link, list_date=list_date, section=entry.section,
                    tags=entry.tags, note=entry.note, code=entry.code)
 

@@ -16,10 +16,12 @@ from exporter.ids import Identifier, parse_id
 
 # Per-paper keys and their types. Overrides replace resolved fields of the record.
 OVERRIDES: dict[str, type | tuple[type, ...]] = {
+    "type": str,
     "title": str,
     "authors": list,
     "venue": str,
     "year": int,
+    "month": int,
     "doi": str,
     "url": str,
     "abstract": str,
@@ -46,6 +48,8 @@ LIST_KEYS: dict[str, type | tuple[type, ...]] = {
     "section": str,
     "template": str,
 }
+# CSL types a paper can be given with `type` (a manual entry's kind, or a correction).
+TYPES = ("paper-conference", "article-journal", "article", "report", "webpage", "book", "thesis", "document")
 _KEY_RE = re.compile(r"^[A-Za-z0-9_:\-.+/]+$")
 _DATE_RE = re.compile(r"^\d{4}\.(?:[1-9]|1[0-2])$|^$")
 
@@ -68,10 +72,19 @@ class Entry:
     overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def manual(self) -> bool:
+        """A paper with neither an arXiv nor an Anthology id, written in full in the TOML."""
+        return self.arxiv is None and self.acl is None
+
+    @property
     def uid(self) -> str:
-        """Stable identity of the entry: its arXiv id if any, else its Anthology id."""
+        """Stable identity of the entry: its arXiv id if any, else its Anthology id, else its title.
+
+        A manual entry is `manual:` plus its normalised title (`manual:gpt-4-technical-report`).
+        """
         ident = self.arxiv or self.acl
-        assert ident is not None
+        if ident is None:
+            return "manual:" + title_slug(self.overrides.get("title", ""))
         return str(ident)
 
     @property
@@ -138,6 +151,13 @@ class _Lines:
             if self.code[number - 1] and pattern.match(self.lines[number - 1]):
                 return number
         return start
+
+
+def title_slug(title: str) -> str:
+    """A title reduced for comparison, as one token: `GPT-4 Technical Report` → `gpt-4-technical-report`."""
+    from exporter.anthology import normalise_title
+
+    return normalise_title(title).replace(" ", "-")
 
 
 def _type_name(expected: type | tuple[type, ...]) -> str:
@@ -215,7 +235,7 @@ def _load_entry(
 ) -> Entry | None:
     label = f"entry {index}"
     if isinstance(raw, dict):
-        named = [f"{k} = {raw[k]!r}" for k in ("arxiv", "acl") if isinstance(raw.get(k), str)]
+        named = [f"{k} = {raw[k]!r}" for k in ("arxiv", "acl", "title") if isinstance(raw.get(k), str)]
         label += f" ({named[0]})" if named else ""
 
     def fail(key: str | None, message: str) -> None:
@@ -245,9 +265,22 @@ def _load_entry(
             except IdentifierError as exc:
                 fail(kind, str(exc))
                 ok = False
-    if not idents and ok:
-        fail(None, "needs an 'arxiv' or an 'acl' identifier")
+    manual = "arxiv" not in raw and "acl" not in raw
+    if manual and not raw.get("title", "").strip():
+        fail(None, "needs an 'arxiv' or an 'acl' identifier, or a 'title' (a manual entry written in full)")
         return None
+    if manual and not title_slug(raw["title"]):
+        fail("title", f"title {raw.get('title')!r} has no letters or digits to tell the paper by")
+        ok = False
+    if "type" in raw and raw["type"] not in TYPES:
+        fail("type", f"type {raw['type']!r} must be one of {', '.join(TYPES)}")
+        ok = False
+    if "month" in raw and not 1 <= raw["month"] <= 12:
+        fail("month", f"month {raw['month']} must be 1 to 12")
+        ok = False
+    if "month" in raw and manual and "year" not in raw:
+        fail("month", "'month' needs a 'year' in a manual entry")
+        ok = False
     if "key" in raw and not _KEY_RE.match(raw["key"]):
         fail("key", f"citation key {raw['key']!r} may only contain letters, digits and _:-.+/")
         ok = False
@@ -288,21 +321,19 @@ def _load_entry(
 def _check_duplicates(entries: list[Entry], display: str, lines: _Lines, problems: list[SourceError]) -> None:
     seen: dict[str, Entry] = {}
     for entry in entries:
-        checks = [(f"{i.kind}:{i.id}", i.kind) for i in (entry.arxiv, entry.acl) if i]
+        # (token, TOML key, what the message calls it)
+        checks = [(f"{i.kind}:{i.id}", i.kind, f"{i.kind} {i.id!r}") for i in (entry.arxiv, entry.acl) if i]
+        if entry.manual:
+            checks.append((entry.uid, "title", f"title {entry.overrides['title']!r}"))
         if entry.key:
             # BibTeX, biber and pybtex compare keys case-insensitively.
-            checks.append((f"key:{entry.key.lower()}", "key"))
-        for token, what in checks:
+            checks.append((f"key:{entry.key.lower()}", "key", f"key {entry.key!r}"))
+        for token, what, name in checks:
             if token in seen:
                 first = seen[token]
                 problems.append(
-                    SourceError(
-                        display,
-                        lines.key(entry.index, what),
-                        entry.label,
-                        f"duplicate {token.split(':', 1)[0]} {token.split(':', 1)[1]!r}, "
-                        f"already used by entry {first.index} (line {first.line})",
-                    )
+                    SourceError(display, lines.key(entry.index, what), entry.label,
+                                f"duplicate {name}, already used by entry {first.index} (line {first.line})")
                 )
             else:
                 seen[token] = entry

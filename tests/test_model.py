@@ -99,3 +99,34 @@ def test_a_venue_override_makes_a_preprint_a_conference_paper() -> None:
     assert (published.type, published.container_title, published.publisher, published.number) == (
         "paper-conference", "ICLR 2022", "", "")
     assert published.arxiv == "2109.01652" and published.issued == (2022,)
+
+
+def test_type_and_month_overrides() -> None:
+    from exporter.model import apply_overrides
+
+    preprint = Record(id="k", type="article", title="T", author=(), issued=(2021, 9, 3), publisher="arXiv",
+                      number="2109.01652", arxiv="2109.01652")
+    journal = apply_overrides(preprint, {"type": "article-journal", "venue": "TACL", "year": 2023, "month": 2})
+    assert (journal.type, journal.container_title, journal.publisher, journal.issued) == (
+        "article-journal", "TACL", "", (2023, 2))
+    # A month alone keeps the resolved year; a year alone drops the resolved month.
+    assert apply_overrides(preprint, {"month": 11}).issued == (2021, 11)
+    assert apply_overrides(preprint, {"year": 2022}).issued == (2022,)
+
+
+def test_a_manual_entry_is_built_from_the_toml_alone() -> None:
+    from exporter.model import build_record
+    from exporter.sources import Entry
+
+    entry = Entry(index=1, line=1, overrides={"title": "Alpaca", "authors": ["Rohan Taori"], "year": 2023, "month": 3,
+                                              "url": "https://crfm.stanford.edu/2023/03/13/alpaca.html"})
+    record = build_record(entry, None, None, key="taori2023alpaca")
+    assert (record.type, record.title, record.author, record.issued) == (
+        "document", "Alpaca", (Name("Taori", "Rohan"),), (2023, 3))
+    assert (record.link, record.list_date, record.arxiv, record.DOI) == (
+        "https://crfm.stanford.edu/2023/03/13/alpaca.html", "2023.3", "", "")
+    assert entry.uid == "manual:alpaca" and entry.manual
+    # With a venue and no type it is a conference paper; with only a DOI the list links the DOI.
+    paper = build_record(Entry(index=2, line=5, overrides={"title": "X", "venue": "ICML 2023", "doi": "10.1/x"}),
+                         None, None, key="x")
+    assert (paper.type, paper.container_title, paper.link) == ("paper-conference", "ICML 2023", "https://doi.org/10.1/x")

@@ -119,7 +119,8 @@ dois = st.one_of(st.just(""), st.builds("10.{}/{}".format, st.integers(1000, 999
 # Any characters a URL may hold unencoded (RFC 3986), `;` and `%` included.
 _url_chars = st.sampled_from(string.ascii_letters + string.digits + "-._~:/?#[]@!$&'()*+,;=%")
 urls = st.one_of(st.just(""), st.text(_url_chars, max_size=30).map(lambda s: "https://example.org/" + s))
-KINDS = st.sampled_from(["article", "paper-conference", "article-journal"])
+KINDS = st.sampled_from(["article", "paper-conference", "article-journal", "report", "webpage", "book", "thesis",
+                         "document"])
 ACL_IDS = st.sampled_from(["", "2022.acl-long.244", "P19-1001"])
 PAGES = st.sampled_from(["", "7", "3470-3487"])
 CLASSES = st.sampled_from(["", "cs.CL", "cs.LG", "hep-th"])
@@ -211,7 +212,7 @@ def test_overrides_are_normalised(title: str, venue: str, abstract: str, family:
 # ?` ¿, !` ¡ (OT1 and T1), << «, >> », ,, „ (T1). Field values must break them ({}).
 TEX_LIGATURES = re.compile(r"--|``|''|[?!]`|<<|>>|,,")
 TEXT_FIELDS = ("title", "author", "editor", "booktitle", "journal", "journaltitle", "address", "location",
-               "publisher", "abstract")
+               "publisher", "institution", "school", "howpublished", "organization", "abstract")
 
 
 def bibtex_fields(record: Record, dialect: str) -> dict[str, str]:
@@ -219,10 +220,16 @@ def bibtex_fields(record: Record, dialect: str) -> dict[str, str]:
     biblatex = dialect == "biblatex"
     expected = {"title": clean(record.title), "abstract": clean(record.abstract)}
     if record.type == "paper-conference":
-        expected |= {"booktitle": clean(record.container_title), "publisher": clean(record.publisher),
-                     "location" if biblatex else "address": clean(record.publisher_place)}
-    else:
+        expected["booktitle"] = clean(record.container_title)
+    elif record.type in ("article-journal", "article"):
         expected["journaltitle" if biblatex else "journal"] = clean(record.container_title)
+    elif record.type in ("webpage", "document"):
+        expected["organization" if biblatex and record.type == "webpage" else "howpublished"] = clean(
+            record.container_title)
+    if record.type != "article":  # who published it, in the field each entry type prints
+        publisher = {"report": "institution", "thesis": "institution" if biblatex else "school"}.get(
+            record.type, "publisher")
+        expected |= {publisher: clean(record.publisher), "location" if biblatex else "address": clean(record.publisher_place)}
     return expected
 
 
@@ -335,7 +342,7 @@ def ris_expected(record: Record) -> dict[str, Any]:
     """What rispy must read for a record: every tag the writer emits, nothing else."""
     first, _, last = record.page.partition("-")
     values: dict[str, Any] = {
-        "type_of_reference": ris.TYPES[record.type],
+        "type_of_reference": ris.TYPES.get(record.type, "GEN"),
         "id": record.id,
         "title": clean(record.title),
         "authors": [ris_name(n) for n in record.author],
@@ -358,7 +365,7 @@ def ris_expected(record: Record) -> dict[str, Any]:
             "publisher": clean(record.publisher),
             "custom1": clean(record.publisher_place),  # C1: Zotero's place for conference papers
         }
-    elif record.container_title:
+    elif record.container_title or record.type != "article":
         values |= {"secondary_title": clean(record.container_title), "publisher": clean(record.publisher),
                    "place_published": clean(record.publisher_place)}
     else:

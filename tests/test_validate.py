@@ -120,6 +120,23 @@ def test_refs_bib_variants_pass(tmp_path: Path, options: list[str]) -> None:
     assert result.exit_code == 0
 
 
+@pytest.mark.parametrize("dialect", ["bibtex", "biblatex"])
+def test_manual_entries_pass_every_check(tmp_path: Path, dialect: str) -> None:
+    """The list plus a blog post, a report, a book and a thesis written in full in the TOML."""
+    from test_writers import MANUAL_ENTRIES
+
+    sources = Path(shutil.copytree(SOURCES.parent, tmp_path / "sources")) / "papers.toml"
+    sources.write_text(sources.read_text(encoding="utf-8") + "\n" + MANUAL_ENTRIES, encoding="utf-8")
+    built = CliRunner().invoke(main, ["--sources", str(sources), "--outputs", str(tmp_path / "out"), "build",
+                                      "--offline", "--bibtex-dialect", dialect])
+    assert built.exit_code == 0, built.output
+    assert json.loads((tmp_path / "out" / "refs.json").read_text(encoding="utf-8"))[-1]["type"] == "thesis"
+    result = run_validate(tmp_path / "out")
+    failed = [line for line in lines(result).values() if line.startswith("FAIL")]
+    assert not failed, "\n".join(failed)
+    assert result.output.splitlines()[-1] == ("9 passed, 0 failed" if dialect == "bibtex" else "8 passed, 0 failed, 1 skipped")
+
+
 # --- each check can fail -----------------------------------------------------------------
 
 

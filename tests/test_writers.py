@@ -18,6 +18,7 @@ from exporter.model import Record, from_latex
 from exporter.records import records
 from exporter.sources import load
 from exporter.writers import WRITERS
+from exporter.writers.markdown import escape
 
 ROOT = Path(__file__).parent.parent
 GOLDEN = Path(__file__).parent / "golden"
@@ -30,6 +31,43 @@ def render(fmt: str, recs: list[Record], meta: object) -> str:
     if fmt == "biblatex":
         return WRITERS["bibtex"].load()(recs, meta, dialect="biblatex")  # type: ignore[call-arg]
     return WRITERS[fmt].load()(recs, meta)
+
+MANUAL_ENTRIES = """\
+[[papers]]
+type = "webpage"
+title = "Alpaca: A Strong, Replicable Instruction-Following Model"
+authors = ["Rohan Taori", "Ishaan Gulrajani", "Tianyi Zhang", "Yann Dubois", "Xuechen Li", "Carlos Guestrin",
+           "Percy Liang", "Tatsunori B. Hashimoto"]
+venue = "Stanford CRFM Blog"
+year = 2023
+month = 3
+url = "https://crfm.stanford.edu/2023/03/13/alpaca.html"
+tags = ["blog"]
+
+[[papers]]
+type = "report"
+title = "Language Models are Unsupervised Multitask Learners"
+authors = ["Alec Radford", "Jeffrey Wu", "Rewon Child", "David Luan", "Dario Amodei", "Ilya Sutskever"]
+publisher = "OpenAI"
+year = 2019
+url = "https://cdn.openai.com/better-language-models/language_models_are_unsupervised_multitask_learners.pdf"
+
+[[papers]]
+type = "book"
+title = "Speech and Language Processing: An Introduction to Natural Language Processing, Computational Linguistics, and Speech Recognition"
+authors = ["Daniel Jurafsky", "James H. Martin"]
+publisher = "Prentice Hall"
+year = 2009
+key = "jurafsky2009speech"
+
+[[papers]]
+type = "thesis"
+title = "Long Short-Term Memory in Recurrent Neural Networks"
+authors = ["Felix Gers"]
+publisher = "École Polytechnique Fédérale de Lausanne"
+year = 2001
+doi = "10.5075/epfl-thesis-2366"
+"""
 
 # Each case: the scenario it covers, as a papers.toml over ids in the committed lock.
 CASES = {
@@ -51,6 +89,9 @@ CASES = {
         'section = "Relation extraction"\ncode = "https://github.com/OSU-NLP-Group/QA4RE"\nnote = "Uses QA as the bridge."\n\n'
         '[[papers]]\narxiv = "2205.00049"\ndate = "2022.5"\nsection = "Consistency"\ntitle = "Prompt Consistency [renamed] for *Zero-Shot*"\n'
     ),
+    # Manual entries (no arXiv or Anthology id), as their publishers show them: a blog post,
+    # a technical report, a book and a thesis.
+    "manual-entries": MANUAL_ENTRIES,
 }
 
 
@@ -74,13 +115,19 @@ def test_golden(case: str, fmt: str, tmp_path: Path, update_golden: bool) -> Non
     READERS[fmt](golden, recs)
 
 
+# biblatex entry types per record type (@techreport and @phdthesis are biblatex aliases of
+# @report and @thesis that also set their `type`).
+BIBLATEX_TYPES = {"paper-conference": "inproceedings", "article": "online", "webpage": "online",
+                  "report": "techreport", "book": "book", "thesis": "phdthesis"}
+
+
 def check_biblatex(path: Path, recs: list[Record]) -> None:
     import bibtexparser
 
     library = bibtexparser.parse_file(str(path))
     assert library.failed_blocks == []
     for entry, record in zip(library.entries, recs, strict=True):
-        assert entry.entry_type == ("inproceedings" if record.type == "paper-conference" else "online")
+        assert entry.entry_type == BIBLATEX_TYPES[record.type]
         assert entry["date"] == "-".join(f"{p:02d}" for p in record.issued)
         assert "year" not in entry.fields_dict and "archivePrefix" not in entry.fields_dict
         if record.arxiv:
@@ -101,7 +148,7 @@ def check_bibtex(path: Path, recs: list[Record], year: bool = True) -> None:
         assert from_latex(entry.fields["title"]) == record.title
         families = [from_latex(" ".join(p.prelast_names + p.last_names)) for p in entry.persons["author"]]
         assert families == [a.family for a in record.author]
-        assert entry.fields["doi"] == record.DOI
+        assert entry.fields.get("doi", "") == record.DOI
         if year:
             assert entry.fields["year"] == str(record.year)
 
@@ -111,7 +158,7 @@ def check_csljson(path: Path, recs: list[Record]) -> None:
 
     items = json.loads(path.read_text(encoding="utf-8"))
     jsonschema.validate(items, SCHEMA)
-    assert [(i["id"], i["title"], i["DOI"]) for i in items] == [(r.id, r.title, r.DOI) for r in recs]
+    assert [(i["id"], i["title"], i.get("DOI", "")) for i in items] == [(r.id, r.title, r.DOI) for r in recs]
     assert [[a["family"] for a in i["author"]] for i in items] == [[a.family for a in r.author] for r in recs]
 
 
@@ -119,14 +166,15 @@ def check_ris(path: Path, recs: list[Record]) -> None:
     import rispy
 
     entries = rispy.load(io.StringIO(path.read_text(encoding="utf-8")))
-    assert [(e["id"], e["title"], e["doi"]) for e in entries] == [(r.id, r.title, r.DOI) for r in recs]
+    assert [(e["id"], e["title"], e.get("doi", "")) for e in entries] == [(r.id, r.title, r.DOI) for r in recs]
     assert [e["authors"] for e in entries] == [[f"{a.family}, {a.given}" for a in r.author] for r in recs]
 
 
 def check_markdown(path: Path, recs: list[Record]) -> None:
     text = path.read_text(encoding="utf-8")
     for record in recs:
-        assert f"[[paper]]({record.link})" in text
+        assert f"**{escape(record.title)}**" in text
+        assert (f"[[paper]]({record.link})" in text) == bool(record.link)
 
 
 READERS = {"bibtex": check_bibtex, "biblatex": check_biblatex, "csljson": check_csljson, "ris": check_ris, "markdown": check_markdown}

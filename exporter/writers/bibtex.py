@@ -37,11 +37,15 @@ def names_to_bibtex(names: Sequence[Name], unicode: bool = False) -> str:
     return " and ".join(name_to_bibtex(n, unicode) for n in names)
 
 
-# Entry types per CSL type, for each dialect.
+# Entry types per CSL type, for each dialect (anything else is @misc).
 ENTRY_TYPES = {
-    "bibtex": {"paper-conference": "inproceedings", "article-journal": "article", "article": "misc"},
-    "biblatex": {"paper-conference": "inproceedings", "article-journal": "article", "article": "online"},
+    "bibtex": {"paper-conference": "inproceedings", "article-journal": "article", "article": "misc",
+               "report": "techreport", "book": "book", "thesis": "phdthesis"},
+    "biblatex": {"paper-conference": "inproceedings", "article-journal": "article", "article": "online",
+                 "report": "techreport", "book": "book", "thesis": "phdthesis", "webpage": "online"},
 }
+# Who published it, by CSL type: the field BibTeX styles print (and require) for that entry type.
+_PUBLISHER_FIELD = {"report": ("institution", "institution"), "thesis": ("school", "institution")}
 
 
 def to_fields(record: Record, dialect: str = "bibtex", unicode: bool = False) -> list[tuple[str, str]]:
@@ -66,17 +70,21 @@ def to_fields(record: Record, dialect: str = "bibtex", unicode: bool = False) ->
     if record.type == "paper-conference":
         add("editor", names_to_bibtex(record.editor, unicode))
         add("booktitle", title_to_latex(record.container_title, unicode))
-    elif record.container_title:
+    elif record.type in ("article-journal", "article"):
         add("journaltitle" if biblatex else "journal", title_to_latex(record.container_title, unicode))
+    elif record.type in ("webpage", "document"):  # the site or series it appeared in
+        where = "organization" if biblatex and record.type == "webpage" else "howpublished"
+        add(where, title_to_latex(record.container_title, unicode))
     if biblatex:
         add("date", "-".join(f"{p:02d}" if i else f"{p:04d}" for i, p in enumerate(record.issued)))
     else:
         if len(record.issued) > 1:
             add("month", MONTHS[record.issued[1] - 1], raw=True)  # a macro: styles localise it
         add("year", str(record.year or ""))
-    if record.type == "paper-conference":
+    if record.type != "article":  # a preprint's publisher is arXiv, said by its eprint fields
         add("location" if biblatex else "address", text(record.publisher_place))
-        add("publisher", text(record.publisher))
+        classic, modern = _PUBLISHER_FIELD.get(record.type, ("publisher", "publisher"))
+        add(modern if biblatex else classic, text(record.publisher))
         add("pages", record.page.replace("-", "--"))
     add("doi", record.DOI)
     add("url", record.URL)

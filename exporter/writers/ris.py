@@ -10,7 +10,8 @@ from exporter.sources import ListMeta
 
 # RIS has no preprint type; UNPB (unpublished work) is the nearest, and the arXiv id is
 # kept in M1, DO and UR.
-TYPES = {"paper-conference": "CPAPER", "article-journal": "JOUR", "article": "UNPB"}
+TYPES = {"paper-conference": "CPAPER", "article-journal": "JOUR", "article": "UNPB", "report": "RPRT",
+         "webpage": "ELEC", "book": "BOOK", "thesis": "THES"}
 
 
 def _line(tag: str, value: str) -> str:
@@ -58,7 +59,7 @@ def to_lines(record: Record) -> list[str]:
         add("C3", record.container_title)
         add("PB", record.publisher)
         add("C1", record.publisher_place)
-    elif record.container_title:
+    elif record.container_title or record.type != "article":
         add("T2", record.container_title)
         add("PB", record.publisher)
         add("CY", record.publisher_place)
