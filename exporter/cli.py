@@ -92,32 +92,6 @@ def _bibtex_options(func: Callable[..., Any]) -> Callable[..., Any]:
                         "biblatex-native entries (@online, date, eprinttype) for biber.")(func)
 
 
-def _render(fmt: str, recs: list[Any], meta: Any, bibtex_dialect: str, bibtex_unicode: bool) -> str:
-    from exporter.errors import ExporterError
-    from exporter.writers import WRITERS
-
-    write = WRITERS[fmt].load()
-    if fmt == "bibtex":
-        return write(recs, meta, dialect=bibtex_dialect, unicode=bibtex_unicode)  # type: ignore[call-arg]
-    if fmt != "markdown":
-        return write(recs, meta)
-    import jinja2
-
-    try:
-        return write(recs, meta)
-    except jinja2.TemplateError as exc:
-        # The user's own template: say which file and line, not a traceback.
-        where = meta.template or "the built-in template"
-        lineno = getattr(exc, "lineno", None)
-        tb = exc.__traceback__
-        while tb is not None:  # runtime errors: jinja2 maps template frames to template lines
-            if tb.tb_frame.f_code.co_filename == "<template>":
-                lineno = tb.tb_lineno
-            tb = tb.tb_next
-        line = f":{lineno}" if lineno else ""
-        raise ExporterError(f"{where}{line}: template error: {exc.message or exc}") from exc
-
-
 def _progress(total: int) -> Any:
     from tqdm import tqdm
 
@@ -234,18 +208,16 @@ def build(ctx: Context, offline: bool, no_upgrade: bool, bibtex_dialect: str, bi
     """Resolve what is missing, then write all outputs (refs.bib, refs.json, refs.ris, README.md)."""
     from exporter.files import write_atomic
     from exporter.records import records
-    from exporter.writers import WRITERS
+    from exporter.writers import render_all
 
     # No pruning here: commenting a paper out for one build must not lose its metadata.
     src, lock, _ = _resolve(ctx, _settings(**network), refresh=False, offline=offline, prune=False,
                             upgrade=not no_upgrade)
     recs = records(src, lock, upgrades=not no_upgrade)
     # Render everything before writing anything: a failing writer leaves no mixed outputs.
-    texts = {
-        ctx.outputs / w.filename: _render(fmt, recs, src.meta, bibtex_dialect, bibtex_unicode)
-        for fmt, w in WRITERS.items()
-    }
-    for path, text in texts.items():
+    texts = render_all(recs, src.meta, bibtex_dialect, bibtex_unicode)
+    for name, text in texts.items():
+        path = ctx.outputs / name
         changed = write_atomic(path, text)
         click.echo(f"{path}: {len(recs)} entr{'y' if len(recs) == 1 else 'ies'}{'' if changed else ' (unchanged)'}",
                    err=True)
@@ -265,7 +237,9 @@ def export(ctx: Context, fmt: str, output: str, no_upgrade: bool, bibtex_dialect
     from exporter.records import records
 
     src, lock, _ = _load(ctx)
-    text = _render(fmt, records(src, lock, upgrades=not no_upgrade), src.meta, bibtex_dialect, bibtex_unicode)
+    from exporter.writers import render
+
+    text = render(fmt, records(src, lock, upgrades=not no_upgrade), src.meta, bibtex_dialect, bibtex_unicode)
     if output == "-":
         try:
             click.echo(text, nl=False)
@@ -273,6 +247,30 @@ def export(ctx: Context, fmt: str, output: str, no_upgrade: bool, bibtex_dialect
             raise ExporterError(f"standard output: cannot write: {exc.strerror}") from exc
     else:
         write_atomic(Path(output), text)
+
+
+@main.command()
+@_no_upgrade_option
+@_bibtex_options
+@click.pass_obj
+@_fail_cleanly
+def check(ctx: Context, no_upgrade: bool, bibtex_dialect: str, bibtex_unicode: bool) -> None:
+    """Check the list for CI and pre-commit, offline: one line per problem, exit 1 if any.
+
+    The sources file against its schema, duplicate papers (also one paper under two
+    identifiers), the lock (entries missing, records no entry uses, hand edits), and outputs
+    that differ from what `exporter build` would write (regenerated in memory). Give the
+    same --bibtex-* and --no-upgrade options as the build. Writes nothing.
+    """
+    from exporter.check import run
+
+    problems = run(ctx.sources, ctx.outputs, bibtex_dialect, bibtex_unicode, upgrades=not no_upgrade)
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        click.echo(f"{len(problems)} problem{'' if len(problems) == 1 else 's'}", err=True)
+        click.get_current_context().exit(1)
+    click.echo(f"{ctx.sources}: sources, lock and outputs in {ctx.outputs} are in order", err=True)
 
 
 @main.command()

@@ -12,6 +12,7 @@ class SourceError(ExporterError, ValueError):
 
     def __init__(self, path: str, line: int | None, entry: str | None, message: str) -> None:
         self.path, self.line, self.entry, self.detail = path, line, entry, message
+        self.problems: list[SourceError] = [self]  # each problem, when one error reports several
         where = path if line is None else f"{path}:{line}"
         if entry:
             where += f": {entry}"

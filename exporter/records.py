@@ -79,3 +79,24 @@ def records(sources: Sources, lock: Lock, upgrades: bool = True) -> list[Record]
     built = _build(sources.entries, lock, upgrades)
     keys = entry_keys(_build(sources.entries, lock, upgrades=False) if upgrades else built, lock.keys)
     return [replace(record, id=keys[entry.uid]) for entry, record in built]
+
+
+def same_titles(entries: tuple[Entry, ...], lock: Lock) -> list[tuple[Entry, Entry, str]]:
+    """(entry, earlier entry, title) for entries whose papers have the same normalised title.
+
+    Catches one paper listed twice under different identifiers (its arXiv id in one entry,
+    its Anthology id in another; or a manual entry for a paper that is also resolved).
+    """
+    from exporter.anthology import normalise_title
+
+    seen: dict[str, Entry] = {}
+    found = []
+    for entry, record in _build(entries, lock, upgrades=False):
+        norm = normalise_title(record.title)
+        if not norm:
+            continue
+        if norm in seen:
+            found.append((entry, seen[norm], record.title))
+        else:
+            seen[norm] = entry
+    return found

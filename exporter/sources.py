@@ -209,7 +209,9 @@ def load(path: Path) -> Sources:
     if problems:
         if len(problems) == 1:
             raise problems[0]
-        raise SourceError(display, None, None, f"{len(problems)} problems:\n" + "\n".join(map(str, problems)))
+        error = SourceError(display, None, None, f"{len(problems)} problems:\n" + "\n".join(map(str, problems)))
+        error.problems = problems
+        raise error
     return Sources(path, meta, tuple(entries))
 
 

@@ -27,3 +27,34 @@ WRITERS: dict[str, Writer] = {
     "ris": Writer("refs.ris", "ris"),
     "markdown": Writer("README.md", "markdown"),
 }
+
+
+def render(fmt: str, records: Sequence[Record], meta: ListMeta, dialect: str = "bibtex", unicode: bool = False) -> str:
+    """The text of one format; a template error names the template file and line, not a traceback."""
+    from exporter.errors import ExporterError
+
+    write = WRITERS[fmt].load()
+    if fmt == "bibtex":
+        return write(records, meta, dialect=dialect, unicode=unicode)  # type: ignore[call-arg]
+    if fmt != "markdown":
+        return write(records, meta)
+    import jinja2
+
+    try:
+        return write(records, meta)
+    except jinja2.TemplateError as exc:
+        # The user's own template: say which file and line, not a traceback.
+        where = meta.template or "the built-in template"
+        lineno = getattr(exc, "lineno", None)
+        tb = exc.__traceback__
+        while tb is not None:  # runtime errors: jinja2 maps template frames to template lines
+            if tb.tb_frame.f_code.co_filename == "<template>":
+                lineno = tb.tb_lineno
+            tb = tb.tb_next
+        line = f":{lineno}" if lineno else ""
+        raise ExporterError(f"{where}{line}: template error: {exc.message or exc}") from exc
+
+
+def render_all(records: Sequence[Record], meta: ListMeta, dialect: str = "bibtex", unicode: bool = False) -> dict[str, str]:
+    """Every output file's name and text: what `exporter build` writes and `exporter check` compares."""
+    return {w.filename: render(fmt, records, meta, dialect, unicode) for fmt, w in WRITERS.items()}

@@ -1,0 +1,164 @@
+"""`exporter check`: everything that can be wrong with a list, one line per problem, no network.
+
+The sources file against its schema, duplicates (also the same paper under two identifiers),
+the lock (entries missing, records orphaned, hand edits), and outputs that are not what
+`exporter build` would write from the sources and the lock (regenerated in memory).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from exporter import lock as lockfile
+from exporter.errors import ExporterError, SourceError
+from exporter.sources import Sources
+
+
+def _lock_lines(text: str) -> dict[tuple[str, str], int]:
+    """Line of each record in the lock text, by (section, id): the lock is written 2-space indented."""
+    lines: dict[tuple[str, str], int] = {}
+    section = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if m := re.match(r'^  "(\w+)": ', line):
+            section = m[1]
+        elif m := re.match(r'^    "((?:[^"\\]|\\.)*)": ', line):
+            lines[(section, json.loads(f'"{m[1]}"'))] = number
+    return lines
+
+
+def check_lock(src: Sources, lock: lockfile.Lock, path: Path, text: str) -> list[str]:
+    """Entries the lock lacks, records and keys no entry uses, and a file not as exporter writes it."""
+    from exporter.records import assigned_keys, upgrade_of
+    from exporter.resolvers import missing
+
+    problems = []
+    arxiv_missing, acl_missing = missing(src.entries, lock)
+    absent = {f"arxiv:{i}" for i in arxiv_missing} | {f"acl:{i}" for i in acl_missing}
+    for entry in src.entries:
+        for ident in (entry.arxiv, entry.acl):
+            if ident and str(ident) in absent:
+                problems.append(f"{src.path}:{entry.line}: {entry.label}: {ident.kind} record {ident.full!r} "
+                                f"is not in the lock {path}; run 'exporter resolve'")
+    where = _lock_lines(text)
+
+    def orphan(section: str, ident: str, what: str) -> None:
+        line = where.get((section, ident))
+        problems.append(f"{path}{f':{line}' if line else ''}: {what} {ident!r} is used by no entry of "
+                        f"{src.path}; run 'exporter resolve' to drop it")
+
+    arxiv_used = {e.arxiv.full for e in src.entries if e.arxiv}
+    acl_used = {e.acl.id for e in src.entries if e.acl} | {
+        a for e in src.entries if (a := upgrade_of(e, lock))} | {
+        u["acl"] for k, u in lock.upgrades.items() if u and k in arxiv_used}
+    for ident in sorted(set(lock.arxiv) - arxiv_used):
+        orphan("arxiv", ident, "arXiv record")
+    for ident in sorted(set(lock.acl) - acl_used):
+        orphan("acl", ident, "ACL Anthology record")
+    for ident in sorted(set(lock.upgrades) - arxiv_used):
+        orphan("upgrades", ident, "published-version decision for")
+    uids = {e.uid for e in src.entries}
+    for uid in sorted(set(lock.keys) - uids):
+        orphan("keys", uid, "citation key of")
+    if not absent:
+        expected = assigned_keys(src, lock)
+        for entry in src.entries:
+            uid = entry.uid
+            if uid in expected and lock.keys.get(uid) != expected[uid]:
+                line = where.get(("keys", uid))
+                have = f"citation key {lock.keys[uid]!r} is not" if uid in lock.keys else "no citation key, not"
+                problems.append(f"{path}{f':{line}' if line else ''}: {entry.label}: {have} the one exporter "
+                                f"assigns ({expected[uid]!r}); run 'exporter build'")
+    if not problems and text != lock.to_json():
+        first = _first_difference(text, lock.to_json())
+        problems.append(f"{path}:{first}: not as exporter writes it (edited by hand?); "
+                        "run 'exporter resolve' to rewrite it")
+    return problems
+
+
+def _first_difference(have: str, want: str) -> int:
+    """1-based number of the first line where two texts differ."""
+    for number, (a, b) in enumerate(zip(have.splitlines(), want.splitlines()), start=1):
+        if a != b:
+            return number
+    return min(len(have.splitlines()), len(want.splitlines())) + 1
+
+
+# Where each record starts in an output, to name the paper at a stale line.
+_RECORD_STARTS = {"refs.bib": r"^@", "refs.ris": r"^TY  - ", "refs.json": r"^  \{", "README.md": r"^1\. "}
+
+
+def _paper_at(want: str, line: int, name: str, src: Sources, where: dict[tuple[str, str], int]) -> str:
+    """` at KEY (entry N, its lock record at line L)` for the record that holds `line` of an output."""
+    starts = [n for n, text in enumerate(want.splitlines()[:line], start=1)
+              if re.match(_RECORD_STARTS.get(name, "(?!)"), text)]
+    if not starts or len(starts) > len(src.entries):
+        return ""
+    entry = src.entries[len(starts) - 1]
+    ident = entry.arxiv or entry.acl
+    locked = where.get((ident.kind, ident.full if ident.kind == "arxiv" else ident.id)) if ident else None
+    return f" in {entry.label}" + (f", whose lock record is at line {locked}" if locked else "")
+
+
+def check_outputs(src: Sources, lock: lockfile.Lock, outputs: Path, dialect: str, unicode: bool,
+                  upgrades: bool, lock_text: str = "") -> list[str]:
+    """Each output file that is missing or differs from what `exporter build` would write now."""
+    from exporter.records import records
+    from exporter.writers import render_all
+
+    problems = []
+    where = _lock_lines(lock_text)
+    for name, want in render_all(records(src, lock, upgrades=upgrades), src.meta, dialect, unicode).items():
+        path = outputs / name
+        try:
+            have = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            problems.append(f"{path}: missing; run 'exporter build'")
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(f"{path}: cannot read: {exc}")
+            continue
+        if have != want:
+            line = _first_difference(have, want)
+            problems.append(f"{path}:{line}: stale{_paper_at(want, line, name, src, where)}: not what "
+                            f"'exporter build' writes from {src.path} and its lock; run 'exporter build'")
+    return problems
+
+
+def run(sources_path: Path, outputs: Path, dialect: str = "bibtex", unicode: bool = False,
+        upgrades: bool = True) -> list[str]:
+    """Every problem found, one line each; empty when the list is in order."""
+    from exporter import sources
+    from exporter.records import same_titles
+
+    try:
+        src = sources.load(sources_path)
+    except SourceError as exc:
+        return [str(p) for p in exc.problems]
+    path = lockfile.lock_path(sources_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = None
+    except OSError as exc:
+        return [f"{path}: cannot read: {exc.strerror}"]
+    try:
+        lock = lockfile.load(path)
+    except ExporterError as exc:
+        return [str(exc)]
+    problems = [f"{src.path}:{e.line}: {e.label}: the same paper as entry {first.index} (line {first.line}), "
+                f"titled {title!r}" for e, first, title in same_titles(src.entries, lock)]
+    if text is None:
+        if any(not e.manual for e in src.entries):
+            problems.append(f"{path}: missing; run 'exporter resolve'")
+        lock_problems: list[str] = []
+    else:
+        lock_problems = check_lock(src, lock, path, text)
+    problems += lock_problems
+    if not lock_problems and (text is not None or all(e.manual for e in src.entries)):
+        try:
+            problems += check_outputs(src, lock, outputs, dialect, unicode, upgrades, text or "")
+        except ExporterError as exc:  # a template error, say
+            problems.append(str(exc))
+    return problems

@@ -1,0 +1,148 @@
+"""`exporter check`: exit 0 on the committed list, 1 with one precise line per problem."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from exporter.cli import main
+
+ROOT = Path(__file__).parent.parent
+OUTPUTS = ("refs.bib", "refs.json", "refs.ris", "README.md")
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the committed sources, lock and outputs as the working directory."""
+    shutil.copytree(ROOT / "sources", tmp_path / "sources")
+    shutil.copytree(ROOT / "outputs", tmp_path / "outputs")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def check(*options: str) -> tuple[int, list[str]]:
+    result = CliRunner().invoke(main, ["check", *options])
+    assert "Traceback" not in result.output
+    return result.exit_code, result.stdout.splitlines()
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_the_committed_list_is_in_order(project: Path) -> None:
+    before = snapshot(project)
+    assert check() == (0, [])
+    assert snapshot(project) == before  # check writes nothing
+
+
+# One hand edit per output file: the line of the first difference, and the paper there.
+@pytest.mark.parametrize(
+    ("name", "old", "new", "line"),
+    [
+        ("refs.bib", "title = {Finetuned Language Models Are Zero-Shot Learners}",
+         "title = {Finetuned language models are zero-shot learners}", 21),
+        ("refs.json", '"title": "Finetuned Language Models Are Zero-Shot Learners"',
+         '"title": "Finetuned Language Models are Zero-Shot Learners"', 108),
+        ("refs.ris", "AU  - Wei, Jason", "AU  - Wei, J.", 28),
+        ("README.md", "**Finetuned Language Models Are Zero-Shot Learners**", "**FLAN**", 15),
+    ],
+)
+def test_an_output_edited_by_hand_is_one_precise_line(project: Path, name: str, old: str, new: str, line: int) -> None:
+    edit(project / "outputs" / name, old, new)
+    code, lines = check()
+    assert code == 1
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"outputs/{name}:{line}: stale in entry 2 (arxiv:2109.01652), whose lock record is at line ")
+    assert lines[0].endswith("run 'exporter build'")
+
+
+def test_a_missing_output_is_named(project: Path) -> None:
+    (project / "outputs" / "refs.ris").unlink()
+    assert check() == (1, ["outputs/refs.ris: missing; run 'exporter build'"])
+
+
+def lock_line(project: Path, needle: str) -> int:
+    lines = (project / "sources" / "papers.lock.json").read_text(encoding="utf-8").splitlines()
+    return next(n for n, text in enumerate(lines, start=1) if needle in text)
+
+
+def test_a_lock_value_edited_by_hand_names_the_outputs_and_the_lock_line(project: Path) -> None:
+    record = lock_line(project, '"2109.01652": {')
+    edit(project / "sources" / "papers.lock.json", '"Finetuned Language Models Are Zero-Shot Learners"',
+         '"Finetuned Language Models Are Zero-Shot Learners (FLAN)"')
+    code, lines = check()
+    assert code == 1
+    assert [line.split(":")[0] for line in lines] == [f"outputs/{name}" for name in OUTPUTS]
+    assert all(f"stale in entry 2 (arxiv:2109.01652), whose lock record is at line {record}:" in line for line in lines)
+
+
+def test_a_lock_reformatted_by_hand_is_named_at_its_line(project: Path) -> None:
+    line = lock_line(project, '"2109.01652": {')
+    edit(project / "sources" / "papers.lock.json", '"2109.01652": {', '"2109.01652":   {')
+    assert check() == (1, [f"sources/papers.lock.json:{line}: not as exporter writes it (edited by hand?); "
+                           "run 'exporter resolve' to rewrite it"])
+
+
+def test_lock_records_missing_and_orphaned(project: Path) -> None:
+    path = project / "sources" / "papers.lock.json"
+    lock = json.loads(path.read_text(encoding="utf-8"))
+    lock["arxiv"]["2401.00001"] = lock["arxiv"].pop("2109.01652")  # one record gone, one no entry uses
+    path.write_text(json.dumps(lock, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    code, lines = check()
+    assert code == 1
+    orphan = lock_line(project, '"2401.00001": {')
+    assert lines == [
+        "sources/papers.toml:26: entry 2 (arxiv:2109.01652): arxiv record '2109.01652' is not in the lock "
+        "sources/papers.lock.json; run 'exporter resolve'",
+        f"sources/papers.lock.json:{orphan}: arXiv record '2401.00001' is used by no entry of sources/papers.toml; "
+        "run 'exporter resolve' to drop it",
+    ]
+
+
+def test_a_damaged_lock_is_one_line(project: Path) -> None:
+    edit(project / "sources" / "papers.lock.json", '"format": 1', '"format": 1,,')
+    code, lines = check()
+    assert code == 1 and len(lines) == 1
+    assert lines[0].startswith("sources/papers.lock.json: unreadable lock file (")
+
+
+def test_the_same_paper_under_another_identifier(project: Path) -> None:
+    # Self-Instruct is listed by its arXiv id; its Anthology version's record is in the lock.
+    with (project / "sources" / "papers.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[[papers]]\nacl = "2023.acl-long.754"\n')
+    code, lines = check()
+    assert code == 1
+    first = lines[0]
+    assert re.fullmatch(r"sources/papers\.toml:\d+: entry 68 \(acl:2023\.acl-long\.754\): the same paper as "
+                        r"entry \d+ \(line \d+\), titled 'Self-Instruct: Aligning Language Models with "
+                        r"Self-Generated Instructions'", first), first
+
+
+def test_schema_problems_are_one_line_each(project: Path) -> None:
+    with (project / "sources" / "papers.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[[papers]]\narxiv = "2109.01652v2"\n\n[[papers]]\narxiv = "2305.11159"\nvenu = "ACL"\n')
+    code, lines = check()
+    assert code == 1
+    assert len(lines) == 2
+    assert re.match(r"sources/papers\.toml:\d+: entry 68 \(arxiv:2109\.01652v2\): duplicate arxiv '2109\.01652'", lines[0])
+    assert re.match(r"sources/papers\.toml:\d+: entry 69 \(arxiv = '2305\.11159'\): unknown key 'venu'", lines[1])
+
+
+def test_options_must_match_the_build(project: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", "--offline", "--bibtex-dialect", "biblatex"]).exit_code == 0
+    code, lines = check()
+    assert code == 1 and [line.split(":")[0] for line in lines] == ["outputs/refs.bib"]
+    assert check("--bibtex-dialect", "biblatex") == (0, [])
