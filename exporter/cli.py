@@ -206,16 +206,21 @@ def resolve(ctx: Context, refresh: bool, no_upgrade: bool, **network: Any) -> No
 def build(ctx: Context, offline: bool, no_upgrade: bool, bibtex_dialect: str, bibtex_unicode: bool,
           **network: Any) -> None:
     """Resolve what is missing, then write all outputs (refs.bib, refs.json, refs.ris, README.md)."""
+    # No pruning here: commenting a paper out for one build must not lose its metadata.
+    src, lock, _ = _resolve(ctx, _settings(**network), refresh=False, offline=offline, prune=False,
+                            upgrade=not no_upgrade)
+    _write_outputs(ctx, src, lock, not no_upgrade, bibtex_dialect, bibtex_unicode)
+
+
+def _write_outputs(ctx: Context, src: Sources, lock: Lock, upgrades: bool, dialect: str, unicode: bool) -> None:
+    """Write the four outputs from the lock alone."""
     from exporter.files import write_atomic
     from exporter.records import records
     from exporter.writers import render_all
 
-    # No pruning here: commenting a paper out for one build must not lose its metadata.
-    src, lock, _ = _resolve(ctx, _settings(**network), refresh=False, offline=offline, prune=False,
-                            upgrade=not no_upgrade)
-    recs = records(src, lock, upgrades=not no_upgrade)
+    recs = records(src, lock, upgrades=upgrades)
     # Render everything before writing anything: a failing writer leaves no mixed outputs.
-    texts = render_all(recs, src.meta, bibtex_dialect, bibtex_unicode)
+    texts = render_all(recs, src.meta, dialect, unicode)
     for name, text in texts.items():
         path = ctx.outputs / name
         changed = write_atomic(path, text)
@@ -247,6 +252,133 @@ def export(ctx: Context, fmt: str, output: str, no_upgrade: bool, bibtex_dialect
             raise ExporterError(f"standard output: cannot write: {exc.strerror}") from exc
     else:
         write_atomic(Path(output), text)
+
+
+@main.command()
+@click.argument("given", nargs=-1, required=True, metavar="ID_OR_URL...")
+@click.option("--section", help="Section of the new papers (default: the list's [list] section).")
+@click.option("--tag", "tags", multiple=True, help="Tag of the new papers (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Resolve and show what would be added; write nothing.")
+@click.option("--no-build", is_flag=True, help="Update the sources and the lock, not the outputs.")
+@_no_upgrade_option
+@_bibtex_options
+@_network_options
+@click.pass_obj
+@_fail_cleanly
+def add(ctx: Context, given: tuple[str, ...], section: str | None, tags: tuple[str, ...], dry_run: bool,
+        no_build: bool, no_upgrade: bool, bibtex_dialect: str, bibtex_unicode: bool, **network: Any) -> None:
+    """Add papers by arXiv or ACL Anthology id, URL or DOI: resolve them, append them to the sources file.
+
+    Every other line of the file is kept as it is. A paper the list has already (the same
+    arXiv id in any version, the same Anthology id, or the same title under another id) is
+    refused, naming the entry that has it. Then the lock and, unless --no-build, the outputs
+    are updated. Exit 1 if any paper was refused or could not be resolved.
+    """
+    from exporter import authoring, sources
+    from exporter.errors import ExporterError, IdentifierError
+    from exporter.ids import parse_id
+
+    parsed = []
+    for raw in given:
+        try:
+            parsed.append((raw, parse_id(raw)))
+        except IdentifierError as exc:
+            raise ExporterError(f"{raw!r}: {exc}; nothing added") from exc
+    text = sources.read_text(ctx.sources) if ctx.sources.exists() else ""
+    src = sources.parse(text, ctx.sources)
+    lock = _load_lock(ctx)
+    refused: list[str] = []
+    candidates: list[authoring.Candidate] = []
+    for raw, ident in parsed:
+        if hit := authoring.listed_as(src.entries, ident, lock):
+            entry, how = hit
+            refused.append(f"{raw}: already in the list as {authoring.where(src, entry, lock)} ({how})")
+        elif any(c.ident and c.ident.kind == ident.kind and c.ident.id == ident.id for c in candidates):
+            continue  # given twice in this command
+        else:
+            table = authoring.new_table(ident, section, tags, src.meta.section)
+            candidates.append(authoring.Candidate(raw, ident, table))
+            if ident.version:
+                click.echo(f"{raw}: added as {ident.id}, without v{ident.version}: the entry follows arXiv's "
+                           f"latest version (write arxiv = \"{ident.full}\" to pin this one)", err=True)
+    added = _add(ctx, text, src, lock, candidates, refused, dry_run, no_build, not no_upgrade,
+                 bibtex_dialect, bibtex_unicode, _settings(**network))
+    _refuse(refused, added)
+
+
+def _refuse(refused: list[str], added: int) -> None:
+    """Exit 1 naming what was not added: one line, or a count and a line each."""
+    from exporter.errors import ExporterError
+
+    outcome = "" if added else "; nothing changed"
+    if len(refused) == 1:
+        raise ExporterError(refused[0] + outcome)
+    if refused:
+        raise ExporterError(f"{len(refused)} papers not added{outcome}:\n" + "\n".join(refused))
+
+
+def _load_lock(ctx: Context) -> Lock:
+    from exporter import lock as lockfile
+
+    return lockfile.load(lockfile.lock_path(ctx.sources))
+
+
+def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any], refused: list[str],
+         dry_run: bool, no_build: bool, upgrades: bool, dialect: str, unicode: bool,
+         settings: Settings | None) -> int:
+    """Resolve the candidates (unless `settings` is None), refuse duplicates by title, append the rest.
+
+    Appends to `refused` what is not added; returns how many papers were added.
+    """
+    import copy
+
+    from exporter import authoring, sources
+    from exporter import lock as lockfile
+    from exporter.files import write_atomic
+    from exporter.records import records, same_titles
+
+    if not candidates:
+        return 0
+    before = copy.deepcopy(lock)
+    trial = sources.parse(sources.append_papers(text, [c.table for c in candidates]), ctx.sources)
+    # Entries by index: the new ones come after the list's own.
+    new = {e.index: c for e, c in zip(trial.entries[len(src.entries):], candidates)}
+    failures: dict[str, str] = {}
+    if settings is not None:
+        from exporter.resolvers import resolve
+
+        report = resolve(trial, lock, settings, upgrade=upgrades, progress_factory=_progress)
+        failures = report.failures
+    bad = {e.index: f"{new[e.index].given}: not resolved: {failures[e.label]}"
+           for e in trial.entries if e.index in new and e.label in failures}
+    for entry, first, title in same_titles(trial.entries, lock):
+        if entry.index in new and entry.index not in bad:
+            other = new[first.index].given if first.index in new else authoring.where(trial, first, lock)
+            bad[entry.index] = f"{new[entry.index].given}: already in the list as {other} (the same title)"
+    refused += list(bad.values())
+    accepted = [c for i, c in new.items() if i not in bad]
+    final_text = sources.append_papers(text, [c.table for c in accepted])
+    final = sources.parse(final_text, ctx.sources)
+    authoring.fetched_since(lock, before, final)
+    from exporter.records import assigned_keys
+
+    lock.keys = {**before.keys, **assigned_keys(final, lock)}
+    if not accepted:
+        return 0
+    shown = {r.id: r for r in records(final, lock, upgrades=upgrades, missing_ok=True)}
+    keys = {**lock.keys, **{e.uid: e.key for e in final.entries if e.key}}
+    for entry in final.entries[len(src.entries):]:
+        record = shown.get(keys.get(entry.uid, ""))
+        click.echo(f"{'would add' if dry_run else 'added'} {final.path}:{entry.line}: {entry.label}"
+                   + (f" as {record.id}: {record.title}" if record else ""), err=True)
+    if dry_run:
+        click.echo(final_text[len(text):] if final_text.startswith(text) else final_text, nl=False)
+        return len(accepted)
+    lockfile.save(lockfile.lock_path(ctx.sources), lock)
+    write_atomic(ctx.sources, final_text)
+    if not no_build:
+        _write_outputs(ctx, final, lock, upgrades, dialect, unicode)
+    return len(accepted)
 
 
 @main.command()

@@ -65,13 +65,13 @@ def assigned_keys(sources: Sources, lock: Lock) -> dict[str, str]:
     return {uid: key for uid, key in keys.items() if uid not in pinned}
 
 
-def records(sources: Sources, lock: Lock, upgrades: bool = True) -> list[Record]:
-    """One record per entry, in list order; every entry must be in the lock.
+def records(sources: Sources, lock: Lock, upgrades: bool = True, missing_ok: bool = False) -> list[Record]:
+    """One record per entry, in list order; every entry must be in the lock (or is left out, with `missing_ok`).
 
     With `upgrades`, a preprint matched to its Anthology version is written as that version.
     """
     absent = [e.label for e in sources.entries if _unlocked(e, lock)]
-    if absent:
+    if absent and not missing_ok:
         raise OfflineError(
             f"{len(absent)} entr{'y is' if len(absent) == 1 else 'ies are'} not in the lock "
             f"({', '.join(absent[:5])}{', ...' if len(absent) > 5 else ''}); run 'exporter resolve'"
@@ -100,3 +100,8 @@ def same_titles(entries: tuple[Entry, ...], lock: Lock) -> list[tuple[Entry, Ent
         else:
             seen[norm] = entry
     return found
+
+
+def titles(entries: tuple[Entry, ...], lock: Lock) -> dict[str, str]:
+    """Each resolved entry's title, by entry uid: for messages that name a paper."""
+    return {entry.uid: record.title for entry, record in _build(entries, lock, upgrades=False)}

@@ -166,15 +166,26 @@ def _type_name(expected: type | tuple[type, ...]) -> str:
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 
+def read_text(path: Path) -> str:
+    """The sources file's text; SourceError if it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8-sig")  # tolerate a byte-order mark
+    except FileNotFoundError:
+        raise SourceError(str(path), None, None, "file not found; create it or pass --sources") from None
+    except IsADirectoryError:
+        raise SourceError(str(path), None, None, "is a folder, not a papers.toml file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError(str(path), None, None, f"cannot read: {exc}") from exc
+
+
 def load(path: Path) -> Sources:
     """Read and validate the sources file; raise SourceError naming every bad entry."""
+    return parse(read_text(path), path)
+
+
+def parse(text: str, path: Path) -> Sources:
+    """Validate the text of a sources file (`path` names it in messages and anchors the template)."""
     display = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")  # tolerate a byte-order mark
-    except FileNotFoundError:
-        raise SourceError(display, None, None, "file not found; create it or pass --sources") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(display, None, None, f"cannot read: {exc}") from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -339,3 +350,27 @@ def _check_duplicates(entries: list[Entry], display: str, lines: _Lines, problem
                 )
             else:
                 seen[token] = entry
+
+
+def append_papers(text: str, papers: list[dict[str, Any]]) -> str:
+    """`text` with `[[papers]]` tables added after its last one (at the end if it has none).
+
+    Every existing line is kept byte for byte (comments, order, formatting); the new tables
+    are rendered by tomlkit and separated by blank lines, as the file's own tables are.
+    """
+    import tomlkit
+
+    if not papers:
+        return text
+    block = "\n".join(tomlkit.dumps({"papers": [table]}) for table in papers)
+    lines = _Lines(text)
+    # Insert after the last [[papers]] table: before the next table header that follows it.
+    after = lines.headers[-1] if lines.headers else len(lines.lines)
+    following = next((n for n in range(after, len(lines.lines))
+                      if lines.code[n] and re.match(r"^\s*\[", lines.lines[n])), None)
+    kept = text.splitlines(keepends=True)
+    if following is None:
+        head = text if not text or text.endswith("\n") else text + "\n"
+        return head + ("\n" if head.strip() else "") + block
+    before, rest = "".join(kept[:following]), "".join(kept[following:])
+    return before + ("" if before.endswith("\n\n") or not before else "\n") + block + "\n" + rest
