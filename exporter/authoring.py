@@ -7,6 +7,7 @@ title (one paper under another identifier).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,12 +18,12 @@ from exporter.sources import Entry, Sources
 
 @dataclass(frozen=True)
 class Candidate:
-    """A paper about to be added: what the user gave, its id (None for a manual entry), its TOML table."""
+    """A paper about to be added: what the user gave, its ids (none for a manual entry), its TOML table."""
 
-    given: str
-    ident: Identifier | None
+    given: str  # how messages name it: the id as typed, or `file:line`
+    idents: tuple[Identifier, ...]
     table: dict[str, Any]
-    title: str = ""  # as the imported file shows it, for duplicate detection before resolving
+    title: str = ""  # as an imported file shows it, for duplicate detection before resolving
 
 
 def listed_as(entries: tuple[Entry, ...] | list[Entry], ident: Identifier, lock: Lock) -> tuple[Entry, str] | None:
@@ -66,3 +67,107 @@ def fetched_since(lock: Lock, before: Lock, keep: Sources) -> None:
     lock.arxiv = {k: v for k, v in lock.arxiv.items() if k in before.arxiv or k in arxiv}
     lock.upgrades = {k: v for k, v in lock.upgrades.items() if k in before.upgrades or k in arxiv}
     lock.acl = {k: v for k, v in lock.acl.items() if k in before.acl or k in acl}
+
+
+def screen(candidates: list[Candidate], sources: Sources, lock: Lock) -> tuple[list[Candidate], list[str], list[str]]:
+    """Split candidates into those to add, refusals and notes, before anything is resolved.
+
+    Refused: a paper the list has (by id, or by title where the lock or the file knows it),
+    one given twice, or a table the sources schema rejects. A pinned `key` that another entry
+    already uses is dropped (with a note): the list's own keys never change.
+    """
+    from dataclasses import replace
+
+    from exporter.anthology import normalise_title
+    from exporter.errors import SourceError
+    from exporter.records import titles
+    from exporter.sources import append_papers, parse
+
+    by_uid = {e.uid: e for e in sources.entries}
+    known = {normalise_title(t): by_uid[uid] for uid, t in titles(sources.entries, lock).items()}
+    known |= {normalise_title(e.overrides["title"]): e for e in sources.entries if "title" in e.overrides}
+    keys = {k.lower() for k in lock.keys.values()} | {e.key.lower() for e in sources.entries if e.key}
+    seen: dict[Any, Candidate] = {}
+    accepted, refused, notes = [], [], []
+    for candidate in candidates:
+        hit = next((h for i in candidate.idents if (h := listed_as(sources.entries, i, lock))), None)
+        norm = normalise_title(candidate.title or candidate.table.get("title", ""))
+        marks = [(i.kind, i.id) for i in candidate.idents] + ([("title", norm)] if norm else [])
+        twice = next((seen[m] for m in marks if m in seen), None)
+        if hit:
+            refused.append(f"{candidate.given}: already in the list as {where(sources, hit[0], lock)} ({hit[1]})")
+        elif norm in known:
+            refused.append(f"{candidate.given}: already in the list as {where(sources, known[norm], lock)} "
+                           "(the same title)")
+        elif twice:
+            refused.append(f"{candidate.given}: the same paper as {twice.given}")
+        else:
+            key = candidate.table.get("key")
+            if key and key.lower() in keys:
+                notes.append(f"{candidate.given}: citation key {key!r} is taken in the list; not pinned")
+                candidate = replace(candidate, table={k: v for k, v in candidate.table.items() if k != "key"})
+            try:
+                parse(append_papers("", [candidate.table]), sources.path)
+            except SourceError as exc:
+                refused.append(f"{candidate.given}: {exc.detail}")
+                continue
+            if key := candidate.table.get("key"):
+                keys.add(key.lower())
+            seen.update(dict.fromkeys(marks, candidate))
+            accepted.append(candidate)
+    return accepted, refused, notes
+
+
+def front_matter(meta: dict[str, Any], origin: str) -> str:
+    """A new sources file's head: a comment and the `[list]` table of an imported list's front matter."""
+    import tomlkit
+
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("The paper list: one [[papers]] table per paper, in list order."))
+    doc.add(tomlkit.comment(f"Imported from {origin} by `exporter import`; regenerate outputs with `exporter build`."))
+    table = tomlkit.table()
+    for key in ("heading", "badges", "intro", "section", "footer"):
+        value = meta.get(key)
+        if not value:
+            continue
+        if key == "badges":
+            array = tomlkit.array()
+            array.extend(value)
+            table[key] = array.multiline(True)
+        elif "\n" in value:
+            table[key] = tomlkit.string(value.strip("\n") + "\n", multiline=True)
+        else:
+            table[key] = value
+    if table:
+        doc.add(tomlkit.nl())
+        doc["list"] = table
+    # Open each multi-line string on its own line, as people write them: TOML drops a newline
+    # right after the opening quotes, so the values stay the same.
+    return re.sub(r'^(\w+ = """)(?!\n)', "\\1\n", tomlkit.dumps(doc), flags=re.M)
+
+
+def imported_candidate(given: str, found: Any, file_section: str | None, section: str | None,
+                       default_section: str, lock: Lock) -> Candidate:
+    """The table for a paper an imported file lists (`found` is a `readers.Found`).
+
+    Ids are written without a version (entries follow arXiv's latest). The list's date is
+    kept unless the lock shows arXiv v1 in that month already.
+    """
+    table: dict[str, Any] = {}
+    if found.arxiv:
+        table["arxiv"] = found.arxiv.id
+    if found.acl:
+        table["acl"] = found.acl.id
+    fields = dict(found.fields)
+    chosen = section or fields.pop("section", None) or file_section
+    fields.pop("section", None)
+    if chosen and chosen != default_section:
+        table["section"] = chosen
+    table.update(fields)
+    if found.list_date and "date" not in table:
+        record = lock.arxiv.get(found.arxiv.id) if found.arxiv else None
+        published = (record or {}).get("published") or ""
+        if not re.match(rf"{found.list_date.split('.')[0]}-0?{found.list_date.split('.')[1]}-", published):
+            table["date"] = found.list_date
+    idents = tuple(i for i in (found.arxiv, found.acl) if i)
+    return Candidate(given, idents, table, found.title)

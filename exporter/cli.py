@@ -287,23 +287,77 @@ def add(ctx: Context, given: tuple[str, ...], section: str | None, tags: tuple[s
     text = sources.read_text(ctx.sources) if ctx.sources.exists() else ""
     src = sources.parse(text, ctx.sources)
     lock = _load_lock(ctx)
-    refused: list[str] = []
-    candidates: list[authoring.Candidate] = []
+    given_once: dict[tuple[str, str], tuple[str, Any]] = {}
     for raw, ident in parsed:
-        if hit := authoring.listed_as(src.entries, ident, lock):
-            entry, how = hit
-            refused.append(f"{raw}: already in the list as {authoring.where(src, entry, lock)} ({how})")
-        elif any(c.ident and c.ident.kind == ident.kind and c.ident.id == ident.id for c in candidates):
-            continue  # given twice in this command
-        else:
-            table = authoring.new_table(ident, section, tags, src.meta.section)
-            candidates.append(authoring.Candidate(raw, ident, table))
-            if ident.version:
-                click.echo(f"{raw}: added as {ident.id}, without v{ident.version}: the entry follows arXiv's "
-                           f"latest version (write arxiv = \"{ident.full}\" to pin this one)", err=True)
+        given_once.setdefault((ident.kind, ident.id), (raw, ident))  # the same id twice: added once
+    candidates = [authoring.Candidate(raw, (ident,), authoring.new_table(ident, section, tags, src.meta.section))
+                  for raw, ident in given_once.values()]
+    candidates, refused, notes = authoring.screen(candidates, src, lock)
+    for candidate in candidates:
+        ident = candidate.idents[0]
+        if ident.version:
+            notes.append(f"{candidate.given}: added as {ident.id}, without v{ident.version}: the entry follows "
+                         f"arXiv's latest version (write arxiv = \"{ident.full}\" to pin this one)")
+    for note in notes:
+        click.echo(note, err=True)
     added = _add(ctx, text, src, lock, candidates, refused, dry_run, no_build, not no_upgrade,
                  bibtex_dialect, bibtex_unicode, _settings(**network))
     _refuse(refused, added)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--section", help="Put every imported paper in this section (default: a Markdown list's own headings).")
+@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@click.pass_obj
+@_fail_cleanly
+def import_(ctx: Context, file: Path, section: str | None, dry_run: bool) -> None:
+    """Create or extend the sources file from a Markdown paper list or a .bib file. Offline.
+
+    A Markdown list (an awesome list, a README) gives each paper's arXiv or Anthology link,
+    its section and order, and, for a new sources file, the list's heading, badges, intro and
+    footer. A .bib file gives arXiv ids from eprint, journal, url or doi fields, Anthology ids
+    from their URLs and DOIs, and pins the citation keys. Papers with neither become manual
+    entries. Lines not understood are listed with their line numbers; papers the list has
+    already are refused. Then `exporter build` resolves the new papers and writes the outputs.
+    """
+    from exporter import authoring, readers, sources
+    from exporter.errors import ExporterError
+
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ExporterError(f"{file}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExporterError(f"{file}: cannot read: {exc}") from exc
+    imported = readers.read(str(file), text)
+    current = sources.read_text(ctx.sources) if ctx.sources.exists() else ""
+    src = sources.parse(current, ctx.sources)
+    lock = _load_lock(ctx)
+    base = current
+    if not current.strip():  # a new list: its front matter too
+        base = authoring.front_matter({**imported.meta, **({"section": section} if section else {})}, file.name)
+        src = sources.parse(base, ctx.sources)
+    elif imported.meta:
+        click.echo(f"{file}: front matter ({', '.join(imported.meta)}) not imported: {ctx.sources} has its own",
+                   err=True)
+    candidates = [authoring.imported_candidate(f"{file}:{found.line}", found, imported.meta.get("section"),
+                                               section, src.meta.section, lock) for found in imported.papers]
+    candidates, refused, notes = authoring.screen(candidates, src, lock)
+    for line, reason in imported.skipped:
+        click.echo(f"{file}:{line}: not imported: {reason}", err=True)
+    for note in notes:
+        click.echo(note, err=True)
+    added = _add(ctx, base, src, lock, candidates, refused, dry_run, True, True, "bibtex", False, None,
+                 announce=False)
+    for line in refused:
+        click.echo(f"not imported: {line}", err=True)
+    click.echo(f"{ctx.sources}: {'would import' if dry_run else 'imported'} {added} of {len(imported.papers)} papers "
+               f"from {file}; {len(imported.skipped)} lines not understood, {len(refused)} papers not imported"
+               + ("" if dry_run or not added else "; run 'exporter build' to resolve them and write the outputs"),
+               err=True)
+    if not added:
+        click.get_current_context().exit(1)
 
 
 def _refuse(refused: list[str], added: int) -> None:
@@ -325,7 +379,7 @@ def _load_lock(ctx: Context) -> Lock:
 
 def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any], refused: list[str],
          dry_run: bool, no_build: bool, upgrades: bool, dialect: str, unicode: bool,
-         settings: Settings | None) -> int:
+         settings: Settings | None, announce: bool = True) -> int:
     """Resolve the candidates (unless `settings` is None), refuse duplicates by title, append the rest.
 
     Appends to `refused` what is not added; returns how many papers were added.
@@ -367,14 +421,16 @@ def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any
         return 0
     shown = {r.id: r for r in records(final, lock, upgrades=upgrades, missing_ok=True)}
     keys = {**lock.keys, **{e.uid: e.key for e in final.entries if e.key}}
-    for entry in final.entries[len(src.entries):]:
+    for entry in final.entries[len(src.entries):] if announce else ():
         record = shown.get(keys.get(entry.uid, ""))
         click.echo(f"{'would add' if dry_run else 'added'} {final.path}:{entry.line}: {entry.label}"
                    + (f" as {record.id}: {record.title}" if record else ""), err=True)
     if dry_run:
         click.echo(final_text[len(text):] if final_text.startswith(text) else final_text, nl=False)
         return len(accepted)
-    lockfile.save(lockfile.lock_path(ctx.sources), lock)
+    lock_path = lockfile.lock_path(ctx.sources)
+    if settings is not None or lock_path.exists():  # an import that resolved nothing makes no lock
+        lockfile.save(lock_path, lock)
     write_atomic(ctx.sources, final_text)
     if not no_build:
         _write_outputs(ctx, final, lock, upgrades, dialect, unicode)

@@ -153,7 +153,8 @@ def from_arxiv_tex(text: str) -> str:
     return clean(text)
 
 
-def _bibtex_names(value: str) -> tuple[Name, ...]:
+def bibtex_names(value: str) -> tuple[Name, ...]:
+    """A BibTeX name list (`Jim{\\'e}nez, Bernal and ...`) as Names, LaTeX decoded."""
     from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
 
     names = []
@@ -204,12 +205,12 @@ def from_acl(data: Mapping[str, Any]) -> Record:
         id="",
         type="paper-conference" if data["entrytype"] == "inproceedings" else "article-journal",
         title=from_latex(fields.get("title", "")),
-        author=_bibtex_names(fields.get("author", "")),
+        author=bibtex_names(fields.get("author", "")),
         issued=issued,
         container_title=from_latex(fields.get("booktitle") or fields.get("journal") or ""),
         publisher=from_latex(fields.get("publisher", "")),
         publisher_place=from_latex(fields.get("address", "")),
-        editor=_bibtex_names(fields["editor"]) if fields.get("editor") else (),
+        editor=bibtex_names(fields["editor"]) if fields.get("editor") else (),
         page=re.sub(r"-+", "-", fields.get("pages", "")),
         DOI=fields.get("doi", ""),
         URL=fields.get("url") or ANTHOLOGY.format(data["id"]),

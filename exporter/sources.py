@@ -50,7 +50,7 @@ LIST_KEYS: dict[str, type | tuple[type, ...]] = {
 }
 # CSL types a paper can be given with `type` (a manual entry's kind, or a correction).
 TYPES = ("paper-conference", "article-journal", "article", "report", "webpage", "book", "thesis", "document")
-_KEY_RE = re.compile(r"^[A-Za-z0-9_:\-.+/]+$")
+KEY_RE = re.compile(r"^[A-Za-z0-9_:\-.+/]+$")
 _DATE_RE = re.compile(r"^\d{4}\.(?:[1-9]|1[0-2])$|^$")
 
 
@@ -294,7 +294,7 @@ def _load_entry(
     if "month" in raw and manual and "year" not in raw:
         fail("month", "'month' needs a 'year' in a manual entry")
         ok = False
-    if "key" in raw and not _KEY_RE.match(raw["key"]):
+    if "key" in raw and not KEY_RE.match(raw["key"]):
         fail("key", f"citation key {raw['key']!r} may only contain letters, digits and _:-.+/")
         ok = False
     for key in ("code", "url"):

@@ -238,7 +238,7 @@ def bibtex_names(record: Record, role: str) -> list[tuple[str, str]]:
     return [(n.family, n.given) for n in people]
 
 
-# Names are clean in every record the model builds (split_name, _bibtex_names and the
+# Names are clean in every record the model builds (split_name, bibtex_names and the
 # TOML overrides all apply `clean`), and bibtex.name_to_bibtex decides how to brace a name
 # by looking for " " in it, so BibTeX records get clean names.
 bibtex_record_lists = st.lists(records(raw_names=False), min_size=1, max_size=2).map(with_keys)
