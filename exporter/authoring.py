@@ -25,19 +25,33 @@ class Candidate:
     table: dict[str, Any]
     title: str = ""  # as an imported file shows it, for duplicate detection before resolving
 
+    @property
+    def toml(self) -> str:
+        """The table as TOML text (rendered once: tomlkit takes a while)."""
+        from exporter.sources import render_table
 
-def listed_as(entries: tuple[Entry, ...] | list[Entry], ident: Identifier, lock: Lock) -> tuple[Entry, str] | None:
-    """The entry that already lists this paper by id, and how; None if none does."""
-    for entry in entries:
-        if entry.arxiv and ident.kind == "arxiv" and entry.arxiv.id == ident.id:
-            return entry, "the same arXiv id"
-        if entry.acl and ident.kind == "acl" and entry.acl.id == ident.id:
-            return entry, "the same Anthology id"
-        if entry.arxiv and ident.kind == "acl" and entry.upgrade and not entry.acl:
-            upgrade = lock.upgrades.get(entry.arxiv.full)
-            if upgrade and upgrade["acl"] == ident.id:
-                return entry, "its published version"
-    return None
+        if "_toml" not in self.__dict__:
+            object.__setattr__(self, "_toml", render_table(self.table))
+        return self.__dict__["_toml"]  # type: ignore[no-any-return]
+
+
+class Listed:
+    """The list's entries by arXiv id, Anthology id and published version: one lookup per new paper."""
+
+    def __init__(self, entries: tuple[Entry, ...], lock: Lock) -> None:
+        self.by_id: dict[tuple[str, str], tuple[Entry, str]] = {}
+        for entry in reversed(entries):  # the first entry wins
+            if entry.arxiv:
+                self.by_id[("arxiv", entry.arxiv.id)] = (entry, "the same arXiv id")
+                upgrade = lock.upgrades.get(entry.arxiv.full) if entry.upgrade and not entry.acl else None
+                if upgrade and ("acl", upgrade["acl"]) not in self.by_id:
+                    self.by_id[("acl", upgrade["acl"])] = (entry, "its published version")
+            if entry.acl:
+                self.by_id[("acl", entry.acl.id)] = (entry, "the same Anthology id")
+
+    def find(self, ident: Identifier) -> tuple[Entry, str] | None:
+        """The entry that already lists this paper by id, and how; None if none does."""
+        return self.by_id.get((ident.kind, ident.id))
 
 
 def where(sources: Sources, entry: Entry, lock: Lock | None = None) -> str:
@@ -83,6 +97,7 @@ def screen(candidates: list[Candidate], sources: Sources, lock: Lock) -> tuple[l
     from exporter.records import titles
     from exporter.sources import append_papers, parse
 
+    listed = Listed(sources.entries, lock)
     by_uid = {e.uid: e for e in sources.entries}
     known = {normalise_title(t): by_uid[uid] for uid, t in titles(sources.entries, lock).items()}
     known |= {normalise_title(e.overrides["title"]): e for e in sources.entries if "title" in e.overrides}
@@ -90,7 +105,7 @@ def screen(candidates: list[Candidate], sources: Sources, lock: Lock) -> tuple[l
     seen: dict[Any, Candidate] = {}
     accepted, refused, notes = [], [], []
     for candidate in candidates:
-        hit = next((h for i in candidate.idents if (h := listed_as(sources.entries, i, lock))), None)
+        hit = next((h for i in candidate.idents if (h := listed.find(i))), None)
         norm = normalise_title(candidate.title or candidate.table.get("title", ""))
         marks = [(i.kind, i.id) for i in candidate.idents] + ([("title", norm)] if norm else [])
         twice = next((seen[m] for m in marks if m in seen), None)
@@ -106,15 +121,21 @@ def screen(candidates: list[Candidate], sources: Sources, lock: Lock) -> tuple[l
             if key and key.lower() in keys:
                 notes.append(f"{candidate.given}: citation key {key!r} is taken in the list; not pinned")
                 candidate = replace(candidate, table={k: v for k, v in candidate.table.items() if k != "key"})
-            try:
-                parse(append_papers("", [candidate.table]), sources.path)
-            except SourceError as exc:
-                refused.append(f"{candidate.given}: {exc.detail}")
-                continue
             if key := candidate.table.get("key"):
                 keys.add(key.lower())
             seen.update(dict.fromkeys(marks, candidate))
             accepted.append(candidate)
+    # The sources schema, on all the new tables at once: a table it rejects is refused.
+    while accepted:
+        try:
+            parse(append_papers("", [c.toml for c in accepted]), sources.path)
+            break
+        except SourceError as exc:
+            bad = {p.index: p.detail for p in exc.problems if p.index is not None}
+            if not bad:
+                raise
+            refused += [f"{c.given}: {bad[i]}" for i, c in enumerate(accepted, start=1) if i in bad]
+            accepted = [c for i, c in enumerate(accepted, start=1) if i not in bad]
     return accepted, refused, notes
 
 

@@ -394,7 +394,7 @@ def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any
     if not candidates:
         return 0
     before = copy.deepcopy(lock)
-    trial = sources.parse(sources.append_papers(text, [c.table for c in candidates]), ctx.sources)
+    trial = sources.parse(sources.append_papers(text, [c.toml for c in candidates]), ctx.sources)
     # Entries by index: the new ones come after the list's own.
     new = {e.index: c for e, c in zip(trial.entries[len(src.entries):], candidates)}
     failures: dict[str, str] = {}
@@ -411,7 +411,7 @@ def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any
             bad[entry.index] = f"{new[entry.index].given}: already in the list as {other} (the same title)"
     refused += list(bad.values())
     accepted = [c for i, c in new.items() if i not in bad]
-    final_text = sources.append_papers(text, [c.table for c in accepted])
+    final_text = sources.append_papers(text, [c.toml for c in accepted])
     final = sources.parse(final_text, ctx.sources)
     authoring.fetched_since(lock, before, final)
     from exporter.records import assigned_keys

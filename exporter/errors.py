@@ -10,8 +10,9 @@ class ExporterError(Exception):
 class SourceError(ExporterError, ValueError):
     """Bad input in the sources file, located by file, line and entry."""
 
-    def __init__(self, path: str, line: int | None, entry: str | None, message: str) -> None:
+    def __init__(self, path: str, line: int | None, entry: str | None, message: str, index: int | None = None) -> None:
         self.path, self.line, self.entry, self.detail = path, line, entry, message
+        self.index = index  # the entry's number in the file, when the problem is one entry's
         self.problems: list[SourceError] = [self]  # each problem, when one error reports several
         where = path if line is None else f"{path}:{line}"
         if entry:

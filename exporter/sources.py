@@ -253,7 +253,7 @@ def _load_entry(
 
     def fail(key: str | None, message: str) -> None:
         line = lines.key(index, key) if key else lines.entry(index)
-        problems.append(SourceError(display, line, label, message))
+        problems.append(SourceError(display, line, label, message, index))
 
     if not isinstance(raw, dict):
         fail(None, "must be a table")
@@ -346,23 +346,40 @@ def _check_duplicates(entries: list[Entry], display: str, lines: _Lines, problem
                 first = seen[token]
                 problems.append(
                     SourceError(display, lines.key(entry.index, what), entry.label,
-                                f"duplicate {name}, already used by entry {first.index} (line {first.line})")
+                                f"duplicate {name}, already used by entry {first.index} (line {first.line})",
+                                entry.index)
                 )
             else:
                 seen[token] = entry
 
 
-def append_papers(text: str, papers: list[dict[str, Any]]) -> str:
-    """`text` with `[[papers]]` tables added after its last one (at the end if it has none).
-
-    Every existing line is kept byte for byte (comments, order, formatting); the new tables
-    are rendered by tomlkit and separated by blank lines, as the file's own tables are.
-    """
+def render_table(table: dict[str, Any]) -> str:
+    """One `[[papers]]` table as TOML text, each value rendered by tomlkit (quoting, escapes, inline tables)."""
     import tomlkit
 
+    def item(value: Any) -> Any:  # names as inline tables, even alone in their list
+        if isinstance(value, dict):
+            inline = tomlkit.inline_table()
+            inline.update(value)
+            return inline
+        if isinstance(value, list):
+            array = tomlkit.array()
+            array.extend(item(v) for v in value)
+            return array
+        return tomlkit.item(value)
+
+    return "[[papers]]\n" + "".join(f"{key} = {item(value).as_string()}\n" for key, value in table.items())
+
+
+def append_papers(text: str, papers: list[dict[str, Any]] | list[str]) -> str:
+    """`text` with `[[papers]]` tables (dicts, or their `render_table` text) after its last one.
+
+    Every existing line is kept byte for byte (comments, order, formatting); the new tables
+    are separated by blank lines, as the file's own tables are.
+    """
     if not papers:
         return text
-    block = "\n".join(tomlkit.dumps({"papers": [table]}) for table in papers)
+    block = "\n".join(p if isinstance(p, str) else render_table(p) for p in papers)
     lines = _Lines(text)
     # Insert after the last [[papers]] table: before the next table header that follows it.
     after = lines.headers[-1] if lines.headers else len(lines.lines)

@@ -198,3 +198,8 @@ def test_append_escapes_values_as_toml() -> None:
              "year": 2023, "type": "report"}
     entry = parse(append_papers("", [table]), Path("p.toml")).entries[0]
     assert entry.overrides == table
+
+
+def test_a_lone_name_table_stays_an_inline_table() -> None:
+    table = {"title": "An information theoretic framework for data mining", "authors": [{"family": "Bie", "given": "Tijl De"}]}
+    assert parse(append_papers("", [table]), Path("p.toml")).entries[0].overrides == table

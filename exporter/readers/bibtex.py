@@ -12,7 +12,8 @@ from typing import Any
 
 from exporter.errors import IdentifierError
 from exporter.ids import Identifier, Kind, parse_id
-from exporter.model import MONTHS, bibtex_names, clean, from_latex
+from exporter.anthology import decode_latex as from_latex  # model.from_latex, fast on plain brace groups
+from exporter.model import MONTHS, bibtex_names, clean
 from exporter.readers import Found, Imported, author_value
 from exporter.sources import KEY_RE
 
