@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,3 +38,19 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test gets its own Anthology cache: never the user's, never another test's."""
     monkeypatch.setenv("EXPORTER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture
+def committed_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the committed sources, lock and outputs as the working directory.
+
+    The services point at a closed port: a test that needs them starts the fake ones.
+    """
+    root = Path(__file__).resolve().parent.parent
+    shutil.copytree(root / "sources", tmp_path / "sources")
+    shutil.copytree(root / "outputs", tmp_path / "outputs")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EXPORTER_ARXIV_URL", "http://127.0.0.1:9/api/query")
+    monkeypatch.setenv("EXPORTER_ACL_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("EXPORTER_ARXIV_DELAY", "0")
+    return tmp_path

@@ -20,15 +20,8 @@ COMMITTED_LOCK = json.loads((ROOT / LOCK).read_text(encoding="utf-8"))
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The committed list as the working directory; the services on a closed port (no network)."""
-    shutil.copytree(ROOT / "sources", tmp_path / "sources")
-    shutil.copytree(ROOT / "outputs", tmp_path / "outputs")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("EXPORTER_ARXIV_URL", "http://127.0.0.1:9/api/query")
-    monkeypatch.setenv("EXPORTER_ACL_URL", "http://127.0.0.1:9")
-    monkeypatch.setenv("EXPORTER_ARXIV_DELAY", "0")
-    return tmp_path
+def project(committed_list: Path) -> Path:
+    return committed_list
 
 
 @pytest.fixture

@@ -17,12 +17,8 @@ OUTPUTS = ("refs.bib", "refs.json", "refs.ris", "README.md")
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the committed sources, lock and outputs as the working directory."""
-    shutil.copytree(ROOT / "sources", tmp_path / "sources")
-    shutil.copytree(ROOT / "outputs", tmp_path / "outputs")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def project(committed_list: Path) -> Path:
+    return committed_list
 
 
 def check(*options: str) -> tuple[int, list[str]]:
