@@ -52,12 +52,12 @@ def check_lock(src: Sources, lock: lockfile.Lock, path: Path, text: str) -> list
     acl_used = {e.acl.id for e in src.entries if e.acl} | {
         a for e in src.entries if (a := upgrade_of(e, lock))} | {
         u["acl"] for k, u in lock.upgrades.items() if u and k in arxiv_used}
-    for ident in sorted(set(lock.arxiv) - arxiv_used):
-        orphan("arxiv", ident, "arXiv record")
-    for ident in sorted(set(lock.acl) - acl_used):
-        orphan("acl", ident, "ACL Anthology record")
-    for ident in sorted(set(lock.upgrades) - arxiv_used):
-        orphan("upgrades", ident, "published-version decision for")
+    for unused in sorted(set(lock.arxiv) - arxiv_used):
+        orphan("arxiv", unused, "arXiv record")
+    for unused in sorted(set(lock.acl) - acl_used):
+        orphan("acl", unused, "ACL Anthology record")
+    for unused in sorted(set(lock.upgrades) - arxiv_used):
+        orphan("upgrades", unused, "published-version decision for")
     uids = {e.uid for e in src.entries}
     for uid in sorted(set(lock.keys) - uids):
         orphan("keys", uid, "citation key of")

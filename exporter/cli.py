@@ -350,8 +350,8 @@ def import_(ctx: Context, file: Path, section: str | None, dry_run: bool) -> Non
         click.echo(note, err=True)
     added = _add(ctx, base, src, lock, candidates, refused, dry_run, True, True, "bibtex", False, None,
                  announce=False)
-    for line in refused:
-        click.echo(f"not imported: {line}", err=True)
+    for refusal in refused:
+        click.echo(f"not imported: {refusal}", err=True)
     click.echo(f"{ctx.sources}: {'would import' if dry_run else 'imported'} {added} of {len(imported.papers)} papers "
                f"from {file}; {len(imported.skipped)} lines not understood, {len(refused)} papers not imported"
                + ("" if dry_run or not added else "; run 'exporter build' to resolve them and write the outputs"),

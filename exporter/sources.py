@@ -335,7 +335,8 @@ def _check_duplicates(entries: list[Entry], display: str, lines: _Lines, problem
     seen: dict[str, Entry] = {}
     for entry in entries:
         # (token, TOML key, what the message calls it)
-        checks = [(f"{i.kind}:{i.id}", i.kind, f"{i.kind} {i.id!r}") for i in (entry.arxiv, entry.acl) if i]
+        checks: list[tuple[str, str, str]] = [
+            (f"{i.kind}:{i.id}", i.kind, f"{i.kind} {i.id!r}") for i in (entry.arxiv, entry.acl) if i]
         if entry.manual:
             checks.append((entry.uid, "title", f"title {entry.overrides['title']!r}"))
         if entry.key:
