@@ -23,6 +23,13 @@ _ARXIV_FORMS = [
         r"(?:\.pdf)?/?(?:[?#].*)?$",
         re.IGNORECASE,
     ),
+    # Pages that show an arXiv paper under its id, as paper lists link them: Hugging Face
+    # papers, alphaXiv, ar5iv.
+    re.compile(
+        r"^(?:https?://)?(?:www\.)?(?:huggingface\.co/papers|alphaxiv\.org/(?:abs|overview)"
+        rf"|ar5iv(?:\.labs\.arxiv)?\.org/(?:abs|html))/{_ARXIV_ID}/?(?:[?#].*)?$",
+        re.IGNORECASE,
+    ),
     re.compile(
         rf"^(?:(?:https?://)?(?:dx\.)?doi\.org/|doi:\s*)?10\.48550/arxiv\.{_ARXIV_ID}$",
         re.IGNORECASE,
