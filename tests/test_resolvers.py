@@ -78,7 +78,8 @@ def test_versioned_ids_resolve_to_that_version(fake_services: FakeServices) -> N
     assert found["2110.08207"]["title"].startswith("Multitask Prompted Training")
 
 
-@pytest.mark.parametrize("faults", [["429"], ["503", "500"], ["empty"], ["timeout"], ["429", "empty", "503"]])
+@pytest.mark.parametrize("faults", [["429"], ["503", "500"], ["empty"], ["timeout"], ["truncate"],
+                                    ["429", "empty", "503"]])
 def test_transient_faults_are_retried(fake_services: FakeServices, faults: list[str]) -> None:
     fake_services.faults.extend(faults)
     fake_services.hang_seconds = 1.5
@@ -116,7 +117,7 @@ def test_acl_bibtex_export_is_parsed_into_the_lock(fake_services: FakeServices) 
 
 
 def test_acl_faults_are_retried(fake_services: FakeServices) -> None:
-    fake_services.faults.extend(["503", "429"])
+    fake_services.faults.extend(["503", "truncate"])
     found: dict[str, dict[str, object]] = {}
     failures = acl.fetch(["2022.acl-long.244"], settings(fake_services), found)
     assert failures == {} and "2022.acl-long.244" in found
@@ -161,3 +162,10 @@ def test_requests_name_this_tool(fake_services: FakeServices) -> None:
     arxiv.fetch(["2109.01652"], settings(fake_services), found)
     acl.fetch(["2022.acl-long.244"], settings(fake_services), found)
     assert all(r.headers["user-agent"].startswith("exporter/") for r in fake_services.requests)
+
+
+def test_answers_cut_off_every_time_are_reported_not_raised(fake_services: FakeServices) -> None:
+    fake_services.faults.extend(["truncate"] * 2)
+    found: dict[str, dict[str, object]] = {}
+    failures = arxiv.fetch(["2109.01652"], settings(fake_services, attempts=2), found)
+    assert failures == {"2109.01652": "answer cut off (ChunkedEncodingError, after 2 tries)"} and found == {}

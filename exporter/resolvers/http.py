@@ -64,6 +64,10 @@ def classify_status(status: int, what: str) -> Exception:
     return PermanentError(f"{what}: HTTP {status}")
 
 
+# An answer that broke off or arrived garbled mid-body: retried like a dropped connection.
+_BROKEN = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
+
+
 def with_retries(call: Callable[[], T], settings: Settings) -> T:
     """Run `call`, retrying TransientError and network faults with backoff and jitter.
 
@@ -74,7 +78,7 @@ def with_retries(call: Callable[[], T], settings: Settings) -> T:
     retrying = Retrying(
         stop=stop_after_attempt(settings.attempts),
         wait=wait_random_exponential(multiplier=settings.backoff, max=settings.max_wait),
-        retry=retry_if_exception_type((TransientError, requests.Timeout, requests.ConnectionError)),
+        retry=retry_if_exception_type((TransientError, requests.Timeout, requests.ConnectionError, *_BROKEN)),
         reraise=True,
     )
     tries = f"after {settings.attempts} tr{'y' if settings.attempts == 1 else 'ies'}"
@@ -84,5 +88,7 @@ def with_retries(call: Callable[[], T], settings: Settings) -> T:
         raise TransientError(f"timed out ({settings.timeout:g} s per request, {tries})") from exc
     except requests.ConnectionError as exc:
         raise TransientError(f"connection failed ({exc.__class__.__name__}, {tries})") from exc
+    except _BROKEN as exc:
+        raise TransientError(f"answer cut off ({exc.__class__.__name__}, {tries})") from exc
     except TransientError as exc:
         raise type(exc)(f"{exc} ({tries})") from exc
