@@ -284,7 +284,7 @@ def add(ctx: Context, given: tuple[str, ...], section: str | None, tags: tuple[s
             parsed.append((raw, parse_id(raw)))
         except IdentifierError as exc:
             raise ExporterError(f"{raw!r}: {exc}; nothing added") from exc
-    text = sources.read_text(ctx.sources) if ctx.sources.exists() else ""
+    text = _sources_text(ctx)
     src = sources.parse(text, ctx.sources)
     lock = _load_lock(ctx)
     given_once: dict[tuple[str, str], tuple[str, Any]] = {}
@@ -293,16 +293,16 @@ def add(ctx: Context, given: tuple[str, ...], section: str | None, tags: tuple[s
     candidates = [authoring.Candidate(raw, (ident,), authoring.new_table(ident, section, tags, src.meta.section))
                   for raw, ident in given_once.values()]
     candidates, refused, notes = authoring.screen(candidates, src, lock)
-    for candidate in candidates:
-        ident = candidate.idents[0]
-        if ident.version:
-            notes.append(f"{candidate.given}: added as {ident.id}, without v{ident.version}: the entry follows "
-                         f"arXiv's latest version (write arxiv = \"{ident.full}\" to pin this one)")
     for note in notes:
         click.echo(note, err=True)
     added = _add(ctx, text, src, lock, candidates, refused, dry_run, no_build, not no_upgrade,
                  bibtex_dialect, bibtex_unicode, _settings(**network))
-    _refuse(refused, added)
+    for candidate in added:
+        ident = candidate.idents[0]
+        if ident.version:
+            click.echo(f"{candidate.given}: added as {ident.id}, without v{ident.version}: the entry follows "
+                       f"arXiv's latest version (write arxiv = \"{ident.full}\" to pin this one)", err=True)
+    _refuse(refused, len(added))
 
 
 @main.command("import")
@@ -331,7 +331,7 @@ def import_(ctx: Context, file: Path, section: str | None, dry_run: bool) -> Non
     except (OSError, UnicodeDecodeError) as exc:
         raise ExporterError(f"{file}: cannot read: {exc}") from exc
     imported = readers.read(str(file), text)
-    current = sources.read_text(ctx.sources) if ctx.sources.exists() else ""
+    current = _sources_text(ctx)
     src = sources.parse(current, ctx.sources)
     lock = _load_lock(ctx)
     base = current
@@ -348,8 +348,10 @@ def import_(ctx: Context, file: Path, section: str | None, dry_run: bool) -> Non
         click.echo(f"{file}:{line}: not imported: {reason}", err=True)
     for note in notes:
         click.echo(note, err=True)
-    added = _add(ctx, base, src, lock, candidates, refused, dry_run, True, True, "bibtex", False, None,
-                 announce=False)
+    if dry_run and base != current:
+        click.echo(base)  # the new file's head
+    added = len(_add(ctx, base, src, lock, candidates, refused, dry_run, True, True, "bibtex", False, None,
+                     announce=False))
     for refusal in refused:
         click.echo(f"not imported: {refusal}", err=True)
     click.echo(f"{ctx.sources}: {'would import' if dry_run else 'imported'} {added} of {len(imported.papers)} papers "
@@ -371,6 +373,22 @@ def _refuse(refused: list[str], added: int) -> None:
         raise ExporterError(f"{len(refused)} papers not added{outcome}:\n" + "\n".join(refused))
 
 
+def _sources_text(ctx: Context) -> str:
+    """The sources file's text as it is (line ends kept, a byte-order mark dropped); "" if there is none."""
+    from exporter import sources
+
+    return sources.read_text(ctx.sources) if ctx.sources.exists() else ""
+
+
+def _had_bom(ctx: Context) -> bool:
+    """Whether the sources file starts with a byte-order mark: a rewrite keeps it."""
+    try:
+        with ctx.sources.open("rb") as handle:
+            return handle.read(3) == b"\xef\xbb\xbf"
+    except OSError:
+        return False
+
+
 def _load_lock(ctx: Context) -> Lock:
     from exporter import lock as lockfile
 
@@ -379,22 +397,26 @@ def _load_lock(ctx: Context) -> Lock:
 
 def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any], refused: list[str],
          dry_run: bool, no_build: bool, upgrades: bool, dialect: str, unicode: bool,
-         settings: Settings | None, announce: bool = True) -> int:
+         settings: Settings | None, announce: bool = True) -> list[Any]:
     """Resolve the candidates (unless `settings` is None), refuse duplicates by title, append the rest.
 
-    Appends to `refused` what is not added; returns how many papers were added.
+    Appends to `refused` what is not added; returns the candidates added.
     """
     import copy
 
     from exporter import authoring, sources
     from exporter import lock as lockfile
+    from exporter.errors import ExporterError
     from exporter.files import write_atomic
     from exporter.records import records, same_titles
 
     if not candidates:
-        return 0
+        return []
     before = copy.deepcopy(lock)
-    trial = sources.parse(sources.append_papers(text, [c.toml for c in candidates]), ctx.sources)
+    try:
+        trial = sources.parse(sources.append_papers(text, [c.toml for c in candidates]), ctx.sources)
+    except ValueError as exc:  # papers written as an inline array
+        raise ExporterError(f"{ctx.sources}: {exc}") from exc
     # Entries by index: the new ones come after the list's own.
     new = {e.index: c for e, c in zip(trial.entries[len(src.entries):], candidates)}
     failures: dict[str, str] = {}
@@ -405,6 +427,9 @@ def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any
         failures = report.failures
     bad = {e.index: f"{new[e.index].given}: not resolved: {failures[e.label]}"
            for e in trial.entries if e.index in new and e.label in failures}
+    for entry in trial.entries[:len(src.entries)]:  # the list's own entries still missing from the lock
+        if entry.label in failures:
+            click.echo(f"{authoring.where(trial, entry)}: not resolved: {failures[entry.label]}", err=True)
     for entry, first, title in same_titles(trial.entries, lock):
         if entry.index in new and entry.index not in bad:
             other = new[first.index].given if first.index in new else authoring.where(trial, first, lock)
@@ -418,7 +443,7 @@ def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any
 
     lock.keys = {**before.keys, **assigned_keys(final, lock)}
     if not accepted:
-        return 0
+        return []
     shown = {r.id: r for r in records(final, lock, upgrades=upgrades, missing_ok=True)}
     keys = {**lock.keys, **{e.uid: e.key for e in final.entries if e.key}}
     for entry in final.entries[len(src.entries):] if announce else ():
@@ -426,15 +451,19 @@ def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any
         click.echo(f"{'would add' if dry_run else 'added'} {final.path}:{entry.line}: {entry.label}"
                    + (f" as {record.id}: {record.title}" if record else ""), err=True)
     if dry_run:
-        click.echo(final_text[len(text):] if final_text.startswith(text) else final_text, nl=False)
-        return len(accepted)
+        click.echo("\n".join(c.toml for c in accepted), nl=False)
+        return accepted
     lock_path = lockfile.lock_path(ctx.sources)
     if settings is not None or lock_path.exists():  # an import that resolved nothing makes no lock
         lockfile.save(lock_path, lock)
-    write_atomic(ctx.sources, final_text)
+    write_atomic(ctx.sources, ("\ufeff" if _had_bom(ctx) else "") + final_text)
     if not no_build:
-        _write_outputs(ctx, final, lock, upgrades, dialect, unicode)
-    return len(accepted)
+        try:
+            _write_outputs(ctx, final, lock, upgrades, dialect, unicode)
+        except ExporterError as exc:
+            raise ExporterError(f"{exc}; {ctx.sources} and its lock are updated: run 'exporter build' "
+                                "to write the outputs") from exc
+    return accepted
 
 
 @main.command()

@@ -115,6 +115,30 @@ class Sources:
     entries: tuple[Entry, ...]
 
 
+def _open_string_after(line: str, delimiter: str | None) -> str | None:
+    """The multi-line string delimiter still open at the end of `line` (None: none), given the one
+    open at its start. Comments and one-line strings are skipped: triple quotes there open nothing."""
+    i = 0
+    while i < len(line):
+        if delimiter is not None:
+            end = line.find(delimiter, i)
+            if end < 0:
+                return delimiter
+            i, delimiter = end + 3, None
+        elif line.startswith(('"""', "'''"), i):
+            delimiter, i = line[i:i + 3], i + 3
+        elif line[i] == "#":
+            return None
+        elif line[i] in "\"'":
+            quote, i = line[i], i + 1
+            while i < len(line) and line[i] != quote:
+                i += 2 if quote == '"' and line[i] == "\\" else 1
+            i += 1
+        else:
+            i += 1
+    return delimiter
+
+
 class _Lines:
     """Line numbers of `[[papers]]` blocks and of keys inside them (tomllib gives none).
 
@@ -128,11 +152,7 @@ class _Lines:
         delimiter: str | None = None
         for line in self.lines:
             self.code.append(delimiter is None)
-            for quote in re.findall(r'"""|\'\'\'', line):
-                if delimiter is None:
-                    delimiter = quote
-                elif quote == delimiter:
-                    delimiter = None
+            delimiter = _open_string_after(line, delimiter)
         self.headers = [i + 1 for i, line in enumerate(self.lines) if self.code[i] and re.match(r"^\s*\[\[\s*papers\s*\]\]", line)]
         self.list_header = next(
             (i + 1 for i, line in enumerate(self.lines) if self.code[i] and re.match(r"^\s*\[\s*list\s*\]", line)), None
@@ -167,9 +187,12 @@ def _type_name(expected: type | tuple[type, ...]) -> str:
 
 
 def read_text(path: Path) -> str:
-    """The sources file's text; SourceError if it cannot be read."""
+    """The sources file's text with its line ends as they are (a byte-order mark dropped).
+
+    SourceError if it cannot be read.
+    """
     try:
-        return path.read_text(encoding="utf-8-sig")  # tolerate a byte-order mark
+        return path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         raise SourceError(str(path), None, None, "file not found; create it or pass --sources") from None
     except IsADirectoryError:
@@ -380,15 +403,23 @@ def append_papers(text: str, papers: list[dict[str, Any]] | list[str]) -> str:
     """
     if not papers:
         return text
-    block = "\n".join(p if isinstance(p, str) else render_table(p) for p in papers)
+    nl = "\r\n" if "\r\n" in text else "\n"  # the file's own line ends
+    block = "\n".join(p if isinstance(p, str) else render_table(p) for p in papers).replace("\n", nl)
     lines = _Lines(text)
-    # Insert after the last [[papers]] table: before the next table header that follows it.
+    if not lines.headers and re.search(r"^\s*papers\s*=", text, re.M):
+        raise ValueError("its papers are an inline array (papers = [...]); write them as [[papers]] tables "
+                         "to add papers")
+    # Insert after the last [[papers]] table: before the next table header that follows it,
+    # and before the comment lines right above that header (they belong to it).
     after = lines.headers[-1] if lines.headers else len(lines.lines)
     following = next((n for n in range(after, len(lines.lines))
                       if lines.code[n] and re.match(r"^\s*\[", lines.lines[n])), None)
+    while following is not None and following > after and lines.lines[following - 1].lstrip().startswith("#"):
+        following -= 1
     kept = text.splitlines(keepends=True)
     if following is None:
-        head = text if not text or text.endswith("\n") else text + "\n"
-        return head + ("\n" if head.strip() else "") + block
+        head = text if not text or text.endswith(("\n", "\r")) else text + nl
+        return head + (nl if head.strip() else "") + block
     before, rest = "".join(kept[:following]), "".join(kept[following:])
-    return before + ("" if before.endswith("\n\n") or not before else "\n") + block + "\n" + rest
+    blank = "" if not before or before.endswith(nl + nl) or before == nl else nl
+    return before + blank + block + nl + rest

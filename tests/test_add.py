@@ -133,7 +133,7 @@ def test_dry_run_shows_the_table_and_writes_nothing(project: Path, served: FakeS
     before = snapshot(project)
     code, out, err = run("add", "--dry-run", "2210.11416")
     assert code == 0, err
-    assert out == '\n[[papers]]\narxiv = "2210.11416"\n'
+    assert out == '[[papers]]\narxiv = "2210.11416"\n'
     assert "would add sources/papers.toml:232: entry 67 (arxiv:2210.11416) as chung2022scaling" in err
     assert snapshot(project) == before
 
@@ -196,3 +196,39 @@ def test_append_escapes_values_as_toml() -> None:
 def test_a_lone_name_table_stays_an_inline_table() -> None:
     table = {"title": "An information theoretic framework for data mining", "authors": [{"family": "Bie", "given": "Tijl De"}]}
     assert parse(append_papers("", [table]), Path("p.toml")).entries[0].overrides == table
+
+
+def test_crlf_line_ends_and_a_byte_order_mark_are_kept(project: Path, served: FakeServices) -> None:
+    before = without(project, "2210.11416")
+    path = project / TOML
+    path.write_bytes(b"\xef\xbb\xbf" + before.replace("\n", "\r\n").encode("utf-8"))
+    original = path.read_bytes()
+    code, _, err = run("add", "2210.11416")
+    assert code == 0, err
+    assert path.read_bytes() == original + b'\r\n[[papers]]\r\narxiv = "2210.11416"\r\n'
+
+
+def test_papers_in_an_inline_array_are_one_line(project: Path) -> None:
+    path = project / TOML
+    path.write_text('papers = [\n  {arxiv = "2109.01652"},\n]\n', encoding="utf-8")
+    before = snapshot(project)
+    code, _, err = run("add", "2110.08207")
+    assert (code, err) == (1, "Error: sources/papers.toml: its papers are an inline array (papers = [...]); "
+                              "write them as [[papers]] tables to add papers\n")
+    assert snapshot(project) == before
+
+
+def test_comments_above_a_following_table_stay_with_it() -> None:
+    text = '[[papers]]\narxiv = "2109.01652"\n\n# The list\'s front matter\n[list]\nheading = "x"\n'
+    assert append_papers(text, [{"arxiv": "2110.08207"}]) == (
+        '[[papers]]\narxiv = "2109.01652"\n\n[[papers]]\narxiv = "2110.08207"\n\n'
+        '# The list\'s front matter\n[list]\nheading = "x"\n')
+
+
+def test_triple_quotes_in_comments_and_strings_open_nothing(tmp_path: Path) -> None:
+    text = ('# notes go between """ quotes\n[list]\nheading = "a \\"\\"\\" b"\nintro = \'\'\'x\n[[papers]]\n\'\'\'\n\n'
+            '[[papers]]\narxiv = "2109.01652"\n')
+    new = append_papers(text, [{"arxiv": "2110.08207"}])
+    assert new == text + '\n[[papers]]\narxiv = "2110.08207"\n'
+    entries = parse(new, tmp_path / "p.toml").entries
+    assert [e.line for e in entries] == [8, 11]
