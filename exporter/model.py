@@ -247,6 +247,8 @@ def apply_overrides(record: Record, overrides: Mapping[str, Any]) -> Record:
         if key in overrides:
             # White space collapsed like upstream text: a TOML multi-line string kept its newlines.
             changes[attr] = clean(overrides[key])
+    if "pages" in overrides:  # 12--34, 12–34, 12 - 34: one range, written 12-34 as upstream pages are
+        changes["page"] = re.sub(r"\s*(?:-+|\u2013|\u2014)\s*", "-", changes["page"])
     if "authors" in overrides:
         changes["author"] = _override_names(overrides["authors"])
     if "year" in overrides or "month" in overrides:

@@ -49,7 +49,7 @@ LIST_KEYS: dict[str, type | tuple[type, ...]] = {
     "template": str,
 }
 # CSL types a paper can be given with `type` (a manual entry's kind, or a correction).
-TYPES = ("paper-conference", "article-journal", "article", "report", "webpage", "book", "thesis", "document")
+TYPES = ("paper-conference", "article-journal", "report", "webpage", "book", "thesis", "document")
 KEY_RE = re.compile(r"^[A-Za-z0-9_:\-.+/]+$")
 _DATE_RE = re.compile(r"^\d{4}\.(?:[1-9]|1[0-2])$|^$")
 
@@ -305,6 +305,10 @@ def _load_entry(
     if manual and not raw.get("title", "").strip():
         fail(None, "needs an 'arxiv' or an 'acl' identifier, or a 'title' (a manual entry written in full)")
         return None
+    if manual and (not raw.get("authors") or "year" not in raw):
+        # BibTeX styles, biber and RIS readers all want an author and a year.
+        fail(None, "a manual entry needs 'authors' (an organisation is one name: [\"OpenAI\"]) and 'year'")
+        ok = False
     if manual and not title_slug(raw["title"]):
         fail("title", f"title {raw.get('title')!r} has no letters or digits to tell the paper by")
         ok = False
@@ -313,9 +317,6 @@ def _load_entry(
         ok = False
     if "month" in raw and not 1 <= raw["month"] <= 12:
         fail("month", f"month {raw['month']} must be 1 to 12")
-        ok = False
-    if "month" in raw and manual and "year" not in raw:
-        fail("month", "'month' needs a 'year' in a manual entry")
         ok = False
     if "key" in raw and not KEY_RE.match(raw["key"]):
         fail("key", f"citation key {raw['key']!r} may only contain letters, digits and _:-.+/")

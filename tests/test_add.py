@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -194,7 +193,8 @@ def test_append_escapes_values_as_toml() -> None:
 
 
 def test_a_lone_name_table_stays_an_inline_table() -> None:
-    table = {"title": "An information theoretic framework for data mining", "authors": [{"family": "Bie", "given": "Tijl De"}]}
+    table = {"title": "An information theoretic framework for data mining", "authors": [{"family": "Bie", "given": "Tijl De"}],
+             "year": 2011}
     assert parse(append_papers("", [table]), Path("p.toml")).entries[0].overrides == table
 
 

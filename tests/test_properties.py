@@ -217,19 +217,18 @@ TEXT_FIELDS = ("title", "author", "editor", "booktitle", "journal", "journaltitl
 
 def bibtex_fields(record: Record, dialect: str) -> dict[str, str]:
     """The text fields the writer emits for this record, as plain Unicode ("" when left out)."""
-    biblatex = dialect == "biblatex"
+    from exporter.writers.bibtex import _FIELDS  # which field each type has: checked by validate and goldens
+
     expected = {"title": clean(record.title), "abstract": clean(record.abstract)}
-    if record.type == "paper-conference":
-        expected["booktitle"] = clean(record.container_title)
-    elif record.type in ("article-journal", "article"):
-        expected["journaltitle" if biblatex else "journal"] = clean(record.container_title)
-    elif record.type in ("webpage", "document"):
-        expected["organization" if biblatex and record.type == "webpage" else "howpublished"] = clean(
-            record.container_title)
-    if record.type != "article":  # who published it, in the field each entry type prints
-        publisher = {"report": "institution", "thesis": "institution" if biblatex else "school"}.get(
-            record.type, "publisher")
-        expected |= {publisher: clean(record.publisher), "location" if biblatex else "address": clean(record.publisher_place)}
+    container, publisher, place, _ = _FIELDS[dialect].get(record.type, _FIELDS[dialect]["document"])
+    if container and container == publisher:
+        expected[container] = clean(record.container_title or record.publisher)
+    elif container:
+        expected[container] = clean(record.container_title)
+    if publisher and publisher != container:
+        expected[publisher] = clean(record.publisher)
+    if place:
+        expected[place] = clean(record.publisher_place)
     return expected
 
 

@@ -120,17 +120,66 @@ def test_refs_bib_variants_pass(tmp_path: Path, options: list[str]) -> None:
     assert result.exit_code == 0
 
 
+# One manual entry of each other type, with every field the TOML takes (real works, as their
+# publishers give them; a GitHub repository as Google Scholar exports it, publisher GitHub).
+EVERY_TYPE = """\
+[[papers]]
+title = "Attention Is All You Need"
+authors = ["Ashish Vaswani", "Noam Shazeer", "Niki Parmar", "Jakob Uszkoreit", "Llion Jones", "Aidan N. Gomez",
+           "Łukasz Kaiser", "Illia Polosukhin"]
+venue = "Advances in Neural Information Processing Systems 30"
+publisher = "Curran Associates, Inc."
+pages = "5998--6008"
+year = 2017
+url = "https://papers.nips.cc/paper/7181-attention-is-all-you-need"
+
+[[papers]]
+type = "article-journal"
+title = "Long Short-Term Memory"
+authors = ["Sepp Hochreiter", "Jürgen Schmidhuber"]
+venue = "Neural Computation"
+publisher = "MIT Press"
+pages = "1735–1780"
+year = 1997
+month = 11
+doi = "10.1162/neco.1997.9.8.1735"
+
+[[papers]]
+type = "document"
+title = "Stanford Alpaca: An Instruction-following LLaMA model"
+authors = ["Rohan Taori", "Ishaan Gulrajani", "Tianyi Zhang", "Yann Dubois", "Xuechen Li", "Carlos Guestrin",
+           "Percy Liang", "Tatsunori B. Hashimoto"]
+venue = "GitHub repository"
+publisher = "GitHub"
+year = 2023
+url = "https://github.com/tatsu-lab/stanford_alpaca"
+
+[[papers]]
+type = "webpage"
+title = "Vicuna: An Open-Source Chatbot Impressing GPT-4 with 90%* ChatGPT Quality"
+authors = ["The Vicuna Team"]
+publisher = "LMSYS Org"
+year = 2023
+month = 3
+url = "https://lmsys.org/blog/2023-03-30-vicuna/"
+"""
+
+
 @pytest.mark.parametrize("dialect", ["bibtex", "biblatex"])
 def test_manual_entries_pass_every_check(tmp_path: Path, dialect: str) -> None:
-    """The list plus a blog post, a report, a book and a thesis written in full in the TOML."""
+    """The list plus a blog post, a report, a book, a thesis and one of every other type, in full."""
     from test_writers import MANUAL_ENTRIES
 
     sources = Path(shutil.copytree(SOURCES.parent, tmp_path / "sources")) / "papers.toml"
-    sources.write_text(sources.read_text(encoding="utf-8") + "\n" + MANUAL_ENTRIES, encoding="utf-8")
+    sources.write_text(sources.read_text(encoding="utf-8") + "\n" + MANUAL_ENTRIES + "\n" + EVERY_TYPE,
+                       encoding="utf-8")
     built = CliRunner().invoke(main, ["--sources", str(sources), "--outputs", str(tmp_path / "out"), "build",
                                       "--offline", "--bibtex-dialect", dialect])
     assert built.exit_code == 0, built.output
-    assert json.loads((tmp_path / "out" / "refs.json").read_text(encoding="utf-8"))[-1]["type"] == "thesis"
+    items = json.loads((tmp_path / "out" / "refs.json").read_text(encoding="utf-8"))
+    assert [i["type"] for i in items[-8:]] == ["webpage", "report", "book", "thesis", "paper-conference",
+                                               "article-journal", "document", "webpage"]
+    assert [i.get("page") for i in items[-4:-2]] == ["5998-6008", "1735-1780"]
     result = run_validate(tmp_path / "out")
     failed = [line for line in lines(result).values() if line.startswith("FAIL")]
     assert not failed, "\n".join(failed)

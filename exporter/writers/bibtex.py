@@ -44,8 +44,33 @@ ENTRY_TYPES = {
     "biblatex": {"paper-conference": "inproceedings", "article-journal": "article", "article": "online",
                  "report": "techreport", "book": "book", "thesis": "phdthesis", "webpage": "online"},
 }
-# Who published it, by CSL type: the field BibTeX styles print (and require) for that entry type.
-_PUBLISHER_FIELD = {"report": ("institution", "institution"), "thesis": ("school", "institution")}
+# Per dialect and CSL type, the fields that entry type has for (container, publisher, place,
+# pages?): what BibTeX styles print (and require: institution, school), and what biblatex's data
+# model allows, so `biber --validate-datamodel` stays silent (@misc and @online have no
+# publisher but an organization; @article neither). A preprint's publisher is arXiv, said by
+# its eprint fields.
+_FIELDS: dict[str, dict[str, tuple[str | None, str | None, str | None, bool]]] = {
+    "bibtex": {
+        "paper-conference": ("booktitle", "publisher", "address", True),
+        "article-journal": ("journal", None, None, True),
+        "article": ("journal", None, None, False),
+        "report": (None, "institution", "address", True),
+        "thesis": (None, "school", "address", True),
+        "book": (None, "publisher", "address", True),
+        "webpage": ("howpublished", "organization", "address", True),
+        "document": ("howpublished", "organization", "address", True),
+    },
+    "biblatex": {
+        "paper-conference": ("booktitle", "publisher", "location", True),
+        "article-journal": ("journaltitle", None, None, True),
+        "article": ("journaltitle", None, None, False),
+        "report": (None, "institution", "location", True),
+        "thesis": (None, "institution", "location", True),
+        "book": (None, "publisher", "location", True),
+        "webpage": ("organization", "organization", None, False),
+        "document": ("howpublished", "organization", "location", False),
+    },
+}
 
 
 def to_fields(record: Record, dialect: str = "bibtex", unicode: bool = False) -> list[tuple[str, str]]:
@@ -69,22 +94,22 @@ def to_fields(record: Record, dialect: str = "bibtex", unicode: bool = False) ->
     add("author", names_to_bibtex(record.author, unicode))
     if record.type == "paper-conference":
         add("editor", names_to_bibtex(record.editor, unicode))
-        add("booktitle", title_to_latex(record.container_title, unicode))
-    elif record.type in ("article-journal", "article"):
-        add("journaltitle" if biblatex else "journal", title_to_latex(record.container_title, unicode))
-    elif record.type in ("webpage", "document"):  # the site or series it appeared in
-        where = "organization" if biblatex and record.type == "webpage" else "howpublished"
-        add(where, title_to_latex(record.container_title, unicode))
+    container, publisher, place, pages = _FIELDS[dialect].get(record.type, _FIELDS[dialect]["document"])
+    if container and publisher == container:  # one field for both (biblatex @online: organization)
+        add(container, title_to_latex(record.container_title or record.publisher, unicode))
+    elif container:
+        add(container, title_to_latex(record.container_title, unicode))
     if biblatex:
         add("date", "-".join(f"{p:02d}" if i else f"{p:04d}" for i, p in enumerate(record.issued)))
     else:
         if len(record.issued) > 1:
             add("month", MONTHS[record.issued[1] - 1], raw=True)  # a macro: styles localise it
         add("year", str(record.year or ""))
-    if record.type != "article":  # a preprint's publisher is arXiv, said by its eprint fields
-        add("location" if biblatex else "address", text(record.publisher_place))
-        classic, modern = _PUBLISHER_FIELD.get(record.type, ("publisher", "publisher"))
-        add(modern if biblatex else classic, text(record.publisher))
+    if place:
+        add(place, text(record.publisher_place))
+    if publisher and publisher != container:
+        add(publisher, text(record.publisher))
+    if pages:
         add("pages", record.page.replace("-", "--"))
     add("doi", record.DOI)
     add("url", record.URL)
