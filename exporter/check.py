@@ -126,9 +126,12 @@ def check_outputs(src: Sources, lock: lockfile.Lock, outputs: Path, dialect: str
     return problems
 
 
-def run(sources_path: Path, outputs: Path, dialect: str = "bibtex", unicode: bool = False,
-        upgrades: bool = True) -> list[str]:
-    """Every problem found, one line each; empty when the list is in order."""
+def run(sources_path: Path, outputs: Path, dialect: str | None = None, unicode: bool | None = None,
+        upgrades: bool | None = None) -> list[str]:
+    """Every problem found, one line each; empty when the list is in order.
+
+    Options left None are the list's own ([list] bibtex_dialect, bibtex_unicode, upgrade).
+    """
     from exporter import sources
     from exporter.records import same_titles
 
@@ -158,7 +161,9 @@ def run(sources_path: Path, outputs: Path, dialect: str = "bibtex", unicode: boo
     problems += lock_problems
     if not lock_problems and (text is not None or all(e.manual for e in src.entries)):
         try:
-            problems += check_outputs(src, lock, outputs, dialect, unicode, upgrades, text or "")
+            problems += check_outputs(src, lock, outputs, dialect or src.meta.bibtex_dialect,
+                                      src.meta.bibtex_unicode if unicode is None else unicode,
+                                      src.meta.upgrade if upgrades is None else upgrades, text or "")
         except ExporterError as exc:  # a template error, say
             problems.append(str(exc))
     return problems

@@ -84,12 +84,19 @@ def _settings(arxiv_url: str, acl_url: str, arxiv_delay: float, timeout: float, 
 
 
 def _bibtex_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    func = click.option("--bibtex-unicode", is_flag=True,
+    func = click.option("--bibtex-unicode/--bibtex-latex", default=None,
                         help="Write non-ASCII characters in refs.bib as UTF-8 instead of LaTeX escapes "
-                        "(for biber, or bibtex with inputenc).")(func)
-    return click.option("--bibtex-dialect", type=click.Choice(["bibtex", "biblatex"]), default="bibtex",
-                        show_default=True, help="refs.bib for classic BibTeX styles (natbib, ACL) or "
-                        "biblatex-native entries (@online, date, eprinttype) for biber.")(func)
+                        "(for biber, or bibtex with inputenc). Default: the list's [list] bibtex_unicode "
+                        "(false).")(func)
+    return click.option("--bibtex-dialect", type=click.Choice(["bibtex", "biblatex"]), default=None,
+                        help="refs.bib for classic BibTeX styles (natbib, ACL) or biblatex-native entries "
+                        "(@online, date, eprinttype) for biber. Default: the list's [list] bibtex_dialect "
+                        "(bibtex).")(func)
+
+
+def _bibtex(src: Sources, dialect: str | None, unicode: bool | None) -> tuple[str, bool]:
+    """The refs.bib options: given on the command line, else the list's [list] table."""
+    return (dialect or src.meta.bibtex_dialect, src.meta.bibtex_unicode if unicode is None else unicode)
 
 
 def _progress(total: int) -> Any:
@@ -144,7 +151,7 @@ def _print_upgrades(report: ResolveReport) -> None:
 
 
 def _resolve(
-    ctx: Context, settings: Settings, refresh: bool, offline: bool, prune: bool, upgrade: bool = True
+    ctx: Context, settings: Settings, refresh: bool, offline: bool, prune: bool, upgrade: bool | None = None
 ) -> tuple[Sources, Lock, ResolveReport]:
     from exporter import lock as lockfile
     from exporter.errors import ResolveError
@@ -153,7 +160,7 @@ def _resolve(
     src, lock, path = _load(ctx)
     try:
         report = resolve(src, lock, settings, refresh=refresh, offline=offline, prune=prune,
-                         upgrade=upgrade, progress_factory=_progress)
+                         upgrade=_upgrade(src, upgrade), progress_factory=_progress)
     except KeyboardInterrupt:
         # Records go into the lock batch by batch: keep what arrived before the interrupt.
         lockfile.save(path, lock)
@@ -174,9 +181,14 @@ def _resolve(
 
 def _no_upgrade_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--no-upgrade", is_flag=True,
-        help="Do not look for (or, in outputs, use) the ACL Anthology version of arXiv preprints. "
-        "Per entry: upgrade = false.")(func)
+        "--upgrade/--no-upgrade", default=None,
+        help="Look for (and, in outputs, use) the ACL Anthology version of arXiv preprints. Default: "
+        "the list's [list] upgrade (true). Per entry: upgrade = false.")(func)
+
+
+def _upgrade(src: Sources, upgrade: bool | None) -> bool:
+    """The option if given, else what the list's [list] table says."""
+    return src.meta.upgrade if upgrade is None else upgrade
 
 
 @main.command()
@@ -186,14 +198,14 @@ def _no_upgrade_option(func: Callable[..., Any]) -> Callable[..., Any]:
 @_network_options
 @click.pass_obj
 @_fail_cleanly
-def resolve(ctx: Context, refresh: bool, no_upgrade: bool, **network: Any) -> None:
+def resolve(ctx: Context, refresh: bool, upgrade: bool | None, **network: Any) -> None:
     """Fetch metadata for entries missing from the lock, and record it there.
 
     arXiv ids are fetched in batches of up to 100 per request, 3 s apart; Anthology
     ids from the Anthology's BibTeX export. Entries that fail are listed; the rest
     are kept in the lock.
     """
-    _resolve(ctx, _settings(**network), refresh, offline=False, prune=True, upgrade=not no_upgrade)
+    _resolve(ctx, _settings(**network), refresh, offline=False, prune=True, upgrade=upgrade)
 
 
 @main.command()
@@ -203,24 +215,25 @@ def resolve(ctx: Context, refresh: bool, no_upgrade: bool, **network: Any) -> No
 @_network_options
 @click.pass_obj
 @_fail_cleanly
-def build(ctx: Context, offline: bool, no_upgrade: bool, bibtex_dialect: str, bibtex_unicode: bool,
+def build(ctx: Context, offline: bool, upgrade: bool | None, bibtex_dialect: str | None, bibtex_unicode: bool | None,
           **network: Any) -> None:
     """Resolve what is missing, then write all outputs (refs.bib, refs.json, refs.ris, README.md)."""
     # No pruning here: commenting a paper out for one build must not lose its metadata.
     src, lock, _ = _resolve(ctx, _settings(**network), refresh=False, offline=offline, prune=False,
-                            upgrade=not no_upgrade)
-    _write_outputs(ctx, src, lock, not no_upgrade, bibtex_dialect, bibtex_unicode)
+                            upgrade=upgrade)
+    _write_outputs(ctx, src, lock, _upgrade(src, upgrade), bibtex_dialect, bibtex_unicode)
 
 
-def _write_outputs(ctx: Context, src: Sources, lock: Lock, upgrades: bool, dialect: str, unicode: bool) -> None:
-    """Write the four outputs from the lock alone."""
+def _write_outputs(ctx: Context, src: Sources, lock: Lock, upgrades: bool, dialect: str | None,
+                   unicode: bool | None) -> None:
+    """Write the four outputs from the lock alone (refs.bib options: given, else the list's)."""
     from exporter.files import write_atomic
     from exporter.records import records
     from exporter.writers import render_all
 
     recs = records(src, lock, upgrades=upgrades)
     # Render everything before writing anything: a failing writer leaves no mixed outputs.
-    texts = render_all(recs, src.meta, dialect, unicode)
+    texts = render_all(recs, src.meta, *_bibtex(src, dialect, unicode))
     for name, text in texts.items():
         path = ctx.outputs / name
         changed = write_atomic(path, text)
@@ -235,7 +248,8 @@ def _write_outputs(ctx: Context, src: Sources, lock: Lock, upgrades: bool, diale
 @_bibtex_options
 @click.pass_obj
 @_fail_cleanly
-def export(ctx: Context, fmt: str, output: str, no_upgrade: bool, bibtex_dialect: str, bibtex_unicode: bool) -> None:
+def export(ctx: Context, fmt: str, output: str, upgrade: bool | None, bibtex_dialect: str | None,
+           bibtex_unicode: bool | None) -> None:
     """Write one format from the lock alone (no network)."""
     from exporter.errors import ExporterError
     from exporter.files import write_atomic
@@ -244,7 +258,8 @@ def export(ctx: Context, fmt: str, output: str, no_upgrade: bool, bibtex_dialect
     src, lock, _ = _load(ctx)
     from exporter.writers import render
 
-    text = render(fmt, records(src, lock, upgrades=not no_upgrade), src.meta, bibtex_dialect, bibtex_unicode)
+    dialect, unicode = _bibtex(src, bibtex_dialect, bibtex_unicode)
+    text = render(fmt, records(src, lock, upgrades=_upgrade(src, upgrade)), src.meta, dialect, unicode)
     if output == "-":
         try:
             click.echo(text, nl=False)
@@ -266,7 +281,8 @@ def export(ctx: Context, fmt: str, output: str, no_upgrade: bool, bibtex_dialect
 @click.pass_obj
 @_fail_cleanly
 def add(ctx: Context, given: tuple[str, ...], section: str | None, tags: tuple[str, ...], dry_run: bool,
-        no_build: bool, no_upgrade: bool, bibtex_dialect: str, bibtex_unicode: bool, **network: Any) -> None:
+        no_build: bool, upgrade: bool | None, bibtex_dialect: str | None, bibtex_unicode: bool | None,
+        **network: Any) -> None:
     """Add papers by arXiv or ACL Anthology id, URL or DOI: resolve them, append them to the sources file.
 
     Every other line of the file is kept as it is. A paper the list has already (the same
@@ -295,7 +311,7 @@ def add(ctx: Context, given: tuple[str, ...], section: str | None, tags: tuple[s
     candidates, refused, notes = authoring.screen(candidates, src, lock)
     for note in notes:
         click.echo(note, err=True)
-    added = _add(ctx, text, src, lock, candidates, refused, dry_run, no_build, not no_upgrade,
+    added = _add(ctx, text, src, lock, candidates, refused, dry_run, no_build, _upgrade(src, upgrade),
                  bibtex_dialect, bibtex_unicode, _settings(**network))
     for candidate in added:
         ident = candidate.idents[0]
@@ -350,7 +366,7 @@ def import_(ctx: Context, file: Path, section: str | None, dry_run: bool) -> Non
         click.echo(note, err=True)
     if dry_run and base != current:
         click.echo(base)  # the new file's head
-    added = len(_add(ctx, base, src, lock, candidates, refused, dry_run, True, True, "bibtex", False, None,
+    added = len(_add(ctx, base, src, lock, candidates, refused, dry_run, True, True, None, None, None,
                      announce=False))
     for refusal in refused:
         click.echo(f"not imported: {refusal}", err=True)
@@ -396,7 +412,7 @@ def _load_lock(ctx: Context) -> Lock:
 
 
 def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any], refused: list[str],
-         dry_run: bool, no_build: bool, upgrades: bool, dialect: str, unicode: bool,
+         dry_run: bool, no_build: bool, upgrades: bool, dialect: str | None, unicode: bool | None,
          settings: Settings | None, announce: bool = True) -> list[Any]:
     """Resolve the candidates (unless `settings` is None), refuse duplicates by title, append the rest.
 
@@ -471,7 +487,7 @@ def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any
 @_bibtex_options
 @click.pass_obj
 @_fail_cleanly
-def check(ctx: Context, no_upgrade: bool, bibtex_dialect: str, bibtex_unicode: bool) -> None:
+def check(ctx: Context, upgrade: bool | None, bibtex_dialect: str | None, bibtex_unicode: bool | None) -> None:
     """Check the list for CI and pre-commit, offline: one line per problem, exit 1 if any.
 
     The sources file against its schema, duplicate papers (also one paper under two
@@ -481,7 +497,7 @@ def check(ctx: Context, no_upgrade: bool, bibtex_dialect: str, bibtex_unicode: b
     """
     from exporter.check import run
 
-    problems = run(ctx.sources, ctx.outputs, bibtex_dialect, bibtex_unicode, upgrades=not no_upgrade)
+    problems = run(ctx.sources, ctx.outputs, bibtex_dialect, bibtex_unicode, upgrades=upgrade)
     for problem in problems:
         click.echo(problem)
     if problems:

@@ -47,6 +47,10 @@ LIST_KEYS: dict[str, type | tuple[type, ...]] = {
     "footer": str,
     "section": str,
     "template": str,
+    # How this list is built, so that build, check, add and CI agree without options:
+    "bibtex_dialect": str,  # "bibtex" or "biblatex" (--bibtex-dialect)
+    "bibtex_unicode": bool,  # --bibtex-unicode
+    "upgrade": bool,  # false: --no-upgrade
 }
 # CSL types a paper can be given with `type` (a manual entry's kind, or a correction).
 TYPES = ("paper-conference", "article-journal", "report", "webpage", "book", "thesis", "document")
@@ -104,6 +108,9 @@ class ListMeta:
     section: str = "Papers"
     template: str | None = None
     template_text: str | None = None  # the user's template, read from `template`
+    bibtex_dialect: str = "bibtex"
+    bibtex_unicode: bool = False
+    upgrade: bool = True
 
 
 @dataclass(frozen=True)
@@ -261,6 +268,9 @@ def _load_meta(raw: Any, display: str, line: int | None, problems: list[SourceEr
         elif not isinstance(value, expected) or (key == "badges" and not all(isinstance(b, str) for b in value)):
             kind = "a list of strings" if key == "badges" else _type_name(expected)
             problems.append(SourceError(display, line, "[list]", f"{key!r} must be {kind}"))
+        elif key == "bibtex_dialect" and value not in ("bibtex", "biblatex"):
+            problems.append(SourceError(display, line, "[list]", f"'bibtex_dialect' must be \"bibtex\" or "
+                                        f"\"biblatex\", not {value!r}"))
         else:
             values[key] = tuple(value) if key == "badges" else value
     return ListMeta(**values)

@@ -141,3 +141,17 @@ def test_options_must_match_the_build(project: Path) -> None:
     code, lines = check()
     assert code == 1 and [line.split(":")[0] for line in lines] == ["outputs/refs.bib"]
     assert check("--bibtex-dialect", "biblatex") == (0, [])
+
+
+def test_the_lists_own_build_options_need_no_flags(project: Path) -> None:
+    edit(project / "sources" / "papers.toml", 'section = "Papers"\n',
+         'section = "Papers"\nbibtex_dialect = "biblatex"\nbibtex_unicode = true\nupgrade = false\n')
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", "--offline"]).exit_code == 0
+    bib = (project / "outputs" / "refs.bib").read_text(encoding="utf-8")
+    assert "@online{" in bib and "Štefánik" in bib  # biblatex, UTF-8
+    assert "2023.acl-long.754" not in bib  # no published versions
+    assert check() == (0, [])
+    # Flags still win, and check compares with what they would write.
+    assert check("--bibtex-dialect", "bibtex")[0] == 1
+    assert runner.invoke(main, ["export", "--format", "bibtex", "--bibtex-latex"]).stdout != bib
