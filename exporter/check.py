@@ -89,15 +89,30 @@ def _first_difference(have: str, want: str) -> int:
 _RECORD_STARTS = {"refs.bib": r"^@", "refs.ris": r"^TY  - ", "refs.json": r"^  \{", "README.md": r"^1\. "}
 
 
-def _paper_at(want: str, line: int, name: str, src: Sources, where: dict[tuple[str, str], int]) -> str:
-    """` at KEY (entry N, its lock record at line L)` for the record that holds `line` of an output."""
-    starts = [n for n, text in enumerate(want.splitlines()[:line], start=1)
-              if re.match(_RECORD_STARTS.get(name, "(?!)"), text)]
-    if not starts or len(starts) > len(src.entries):
+def _paper_at(want: str, line: int, name: str, src: Sources, lock: lockfile.Lock,
+              where: dict[tuple[str, str], int]) -> str:
+    """` in entry N (id), whose lock record is at line L` for the paper that holds `line` of an output."""
+    from exporter.records import upgrade_of
+
+    lines = want.splitlines()
+    # A difference on a blank line between two records belongs to the record after it.
+    while line <= len(lines) and not lines[line - 1].strip():
+        line += 1
+    start = re.compile(_RECORD_STARTS.get(name, "(?!)"))
+    count = 0
+    for text in lines[:line]:
+        if start.match(text):
+            count += 1
+        elif name == "README.md" and text.startswith("#") and count == len(src.entries):
+            count += 1  # a heading after the last paper: the footer, no paper's
+    if not 0 < count <= len(src.entries):
         return ""
-    entry = src.entries[len(starts) - 1]
-    ident = entry.arxiv or entry.acl
-    locked = where.get((ident.kind, ident.full if ident.kind == "arxiv" else ident.id)) if ident else None
+    entry = src.entries[count - 1]
+    published = upgrade_of(entry, lock)
+    if entry.acl or published:  # the Anthology record leads the outputs
+        locked = where.get(("acl", entry.acl.id if entry.acl else published or ""))
+    else:
+        locked = where.get(("arxiv", entry.arxiv.full)) if entry.arxiv else None
     return f" in {entry.label}" + (f", whose lock record is at line {locked}" if locked else "")
 
 
@@ -121,7 +136,7 @@ def check_outputs(src: Sources, lock: lockfile.Lock, outputs: Path, dialect: str
             continue
         if have != want:
             line = _first_difference(have, want)
-            problems.append(f"{path}:{line}: stale{_paper_at(want, line, name, src, where)}: not what "
+            problems.append(f"{path}:{line}: stale{_paper_at(want, line, name, src, lock, where)}: not what "
                             f"'exporter build' writes from {src.path} and its lock; run 'exporter build'")
     return problems
 

@@ -155,3 +155,21 @@ def test_the_lists_own_build_options_need_no_flags(project: Path) -> None:
     # Flags still win, and check compares with what they would write.
     assert check("--bibtex-dialect", "bibtex")[0] == 1
     assert runner.invoke(main, ["export", "--format", "bibtex", "--bibtex-latex"]).stdout != bib
+
+
+def test_a_published_versions_record_is_named_where_it_leads(project: Path) -> None:
+    # Self-Instruct (entry 25, an arXiv id) is written as its Anthology version: that record leads.
+    record = lock_line(project, '"2023.acl-long.754": {')
+    edit(project / "sources" / "papers.lock.json", '"pages": "13484--13508"', '"pages": "13484--13509"')
+    code, lines = check()
+    assert code == 1 and lines
+    assert all(f"stale in entry 25 (arxiv:2212.10560), whose lock record is at line {record}:" in line
+               for line in lines), lines
+
+
+def test_a_footer_edit_names_no_paper(project: Path) -> None:
+    edit(project / "outputs" / "README.md", "## Star History", "## Stars")
+    code, lines = check()
+    assert code == 1 and len(lines) == 1
+    assert re.fullmatch(r"outputs/README\.md:\d+: stale: not what 'exporter build' writes from sources/papers\.toml "
+                        r"and its lock; run 'exporter build'", lines[0]), lines
