@@ -172,7 +172,7 @@ def imported_candidate(given: str, found: Any, file_section: str | None, section
     """The table for a paper an imported file lists (`found` is a `readers.Found`).
 
     Ids are written without a version (entries follow arXiv's latest). The list's date is
-    kept unless the lock shows arXiv v1 in that month already.
+    kept unless it is the month of arXiv v1 that the README shows anyway.
     """
     table: dict[str, Any] = {}
     if found.arxiv:
@@ -185,10 +185,19 @@ def imported_candidate(given: str, found: Any, file_section: str | None, section
     if chosen and chosen != default_section:
         table["section"] = chosen
     table.update(fields)
-    if found.list_date and "date" not in table:
-        record = lock.arxiv.get(found.arxiv.id) if found.arxiv else None
-        published = (record or {}).get("published") or ""
-        if not re.match(rf"{found.list_date.split('.')[0]}-0?{found.list_date.split('.')[1]}-", published):
-            table["date"] = found.list_date
+    if found.list_date and "date" not in table and found.list_date != _v1_month(found.arxiv, lock):
+        table["date"] = found.list_date
     idents = tuple(i for i in (found.arxiv, found.acl) if i)
     return Candidate(given, idents, table, found.title)
+
+
+def _v1_month(arxiv: Identifier | None, lock: Lock) -> str:
+    """`2022.4`: the month of arXiv v1, from the lock, else from a new-style id (2204.07705: April 2022)."""
+    if arxiv is None:
+        return ""
+    published = (lock.arxiv.get(arxiv.id) or {}).get("published") or ""
+    if m := re.match(r"(\d{4})-(\d{2})-", published):
+        return f"{m[1]}.{int(m[2])}"
+    if m := re.fullmatch(r"(\d{2})(\d{2})\.\d+", arxiv.id):
+        return f"20{m[1]}.{int(m[2])}"
+    return ""

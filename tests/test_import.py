@@ -57,6 +57,8 @@ def test_the_seed_list_gives_the_committed_entries_in_order(workdir: Path) -> No
         COMMITTED.meta.heading, COMMITTED.meta.badges, COMMITTED.meta.section)
     assert imported.meta.intro.strip() == COMMITTED.meta.intro.strip()
     assert imported.meta.footer.strip() == COMMITTED.meta.footer.strip()
+    # Without a lock, a date is kept unless it is the month of the arXiv id (v1's, mostly).
+    assert {e.uid: e.date for e in imported.entries if e.date is not None} == {"acl:2022.acl-long.244": "2021.4"}
 
 
 def test_list_dates_are_kept_where_the_lock_does_not_show_them(workdir: Path) -> None:
@@ -134,3 +136,19 @@ def test_a_file_of_another_kind_is_one_line(workdir: Path) -> None:
     assert code == 1 and err.count("\n") == 1 and err.startswith("Error: list.txt: cannot import a '.txt' file")
     code, _, err = run("import", "missing.md")
     assert (code, err) == (1, "Error: missing.md: file not found\n")
+
+
+def test_sections_of_papers_without_ids_are_imported_and_typos_reported(workdir: Path) -> None:
+    md = FIXTURES / "import" / "sections-without-ids.md"
+    code, _, err = run("--sources", "s/papers.toml", "import", str(md))
+    assert code == 0, err
+    assert f"{md}:10: not imported: list item links 'https://arxiv.org/abs/2109.016', which is no arXiv or " \
+           "Anthology id" in err
+    src = load(workdir / "s" / "papers.toml")
+    assert [(e.uid, e.section) for e in src.entries] == [
+        ("manual:alpaca-a-strong-replicable-instruction-following-model", "Blogs"),
+        ("arxiv:2109.01652", "Papers"),
+        ("manual:gpt-4-technical-report", "Reports"),
+    ]
+    assert src.entries[2].overrides["authors"] == ["OpenAI"] and src.entries[2].overrides["year"] == 2023
+    assert src.meta.footer.startswith("## Star History") and src.meta.intro == ""

@@ -125,12 +125,31 @@ def read(text: str) -> Imported:
     section_heading = next((h for h in reversed(headings) if h < first and h != top), None)
     start = section_heading if section_heading is not None else first
     footer = next((h for h in headings if h > last), len(read_blocks))
+    # Whole sections of papers without ids next to those (Blogs, Reports) belong to the list too.
+    paperish = [bool(p and (p.arxiv or p.acl or p.record.get("url"))
+                     and not _BADGE.fullmatch(" ".join(t.strip() for _, t in b.content))) for b, p in read_blocks]
+    while section_heading is not None:
+        earlier = next((h for h in reversed(headings) if h < start and h != top), None)
+        if earlier is None or not any(paperish[earlier:start]):
+            break
+        start = section_heading = earlier
+    while footer < len(read_blocks):
+        after = next((h for h in headings if h > footer), len(read_blocks))
+        if not any(paperish[footer:after]):
+            break
+        footer = after
     _front(lines, read_blocks, top, read_blocks[start][0].line, meta)
     if footer < len(read_blocks):
         meta["footer"] = "\n".join(line.rstrip() for line in lines[read_blocks[footer][0].line - 1:]).strip("\n")
 
     papers: list[Found] = []
     skipped: list[tuple[int, str]] = []
+    # Never silently: what reads as a paper but stands in the front matter or the footer.
+    for i, (block, paper) in enumerate(read_blocks):
+        if paperish[i] and not start <= i < footer and paper:
+            where = "front matter" if i < start else "footer"
+            skipped.append((block.line, f"{_WHAT[block.kind]} {paper.title!r} stands in the list's {where} (outside "
+                                        "the sections with arXiv or Anthology papers): kept there, not imported"))
     section = ""
     for block, paper in read_blocks[start:footer]:
         if block.kind == "heading":
@@ -142,6 +161,8 @@ def read(text: str) -> Imported:
             skipped.extend(paper.problems)
         elif block.kind == "code":
             skipped.append((block.line, "code block in the paper list, not read"))
+        elif block.kind in _WHAT and not block.label and (bad := _bad_id_links(block, refs)):
+            skipped.append((block.line, f"{_WHAT[block.kind]} links {bad[0]!r}, which is no arXiv or Anthology id"))
         elif block.kind in _WHAT and not block.label and not _navigation(block, refs):
             snippet = _plain(" ".join(t for _, t in block.content))[:70]
             skipped.append((block.line, f"{_WHAT[block.kind]} with no paper link or title: {snippet!r}"))
@@ -337,6 +358,17 @@ def _ident(url: str) -> Identifier | None:
     return None
 
 
+_ID_HOSTS = re.compile(r"^https?://(?:www\.|export\.)?(?:arxiv\.org|aclanthology\.org|aclweb\.org)/",
+                       re.IGNORECASE)
+
+
+def _bad_id_links(block: _Block, refs: dict[str, str]) -> list[str]:
+    """Links to arXiv or the Anthology that name no paper there (a mistyped id): a typo, not a web page."""
+    return [link.url for link in _links(block.content, refs)[1]
+            if link.web and _ID_HOSTS.match(link.url) and _ident(link.url) is None
+            and not re.search(r"(?i)\.(?:png|jpe?g|gif|svg)$|/(?:list|search|events|volumes?|people|venues)/", link.url)]
+
+
 def _ids_in(block: _Block) -> bool:
     return any(_ident(link.url) for link in _links(block.content, {})[1] if link.web)
 
@@ -407,6 +439,8 @@ def _read_block(block: _Block, refs: dict[str, str]) -> _Paper | None:
     else:
         paper.title, venue = _title(text, links)
     has_id = paper.arxiv or paper.acl
+    if not has_id and _bad_id_links(block, refs):
+        return None  # a mistyped arXiv or Anthology link: reported, never a manual entry
     web = [link for link in links if link.web]
     if block.kind == "para" and not has_id and not (web and _BOLD.search(text) or any(not _generic(w.text) for w in web)):
         return None  # a paragraph is a manual entry only with a title and a web link
