@@ -341,11 +341,17 @@ def import_(ctx: Context, file: Path, section: str | None, dry_run: bool) -> Non
     from exporter.errors import ExporterError
 
     try:
-        text = file.read_text(encoding="utf-8-sig")
+        data = file.read_bytes()
     except FileNotFoundError:
         raise ExporterError(f"{file}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ExporterError(f"{file}: cannot read: {exc}") from exc
+    except OSError as exc:
+        raise ExporterError(f"{file}: cannot read: {exc.strerror}") from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:  # older .bib files: Latin-1, which decodes any byte
+        text = data.decode("latin-1")
+        line = data.count(b"\n", 0, exc.start) + 1
+        click.echo(f"{file}:{line}: not UTF-8; read as Latin-1", err=True)
     imported = readers.read(str(file), text)
     current = _sources_text(ctx)
     src = sources.parse(current, ctx.sources)

@@ -152,3 +152,26 @@ def test_sections_of_papers_without_ids_are_imported_and_typos_reported(workdir:
     ]
     assert src.entries[2].overrides["authors"] == ["OpenAI"] and src.entries[2].overrides["year"] == 2023
     assert src.meta.footer.startswith("## Star History") and src.meta.intro == ""
+
+
+def test_a_latin1_bib_and_a_url_in_howpublished(workdir: Path) -> None:
+    # Google Scholar's entry for the Stanford Alpaca repository, saved by an older tool in Latin-1.
+    bib = workdir / "scholar.bib"
+    bib.write_bytes("@misc{alpaca,\n  author = {Rohan Taori and Ishaan Gulrajani and Tianyi Zhang and Yann Dubois "
+                    "and Xuechen Li and Carlos Guestrin and Percy Liang and Tatsunori B. Hashimoto},\n"
+                    "  title = {Stanford Alpaca: An Instruction-following LLaMA model},\n  year = {2023},\n"
+                    "  publisher = {GitHub},\n  journal = {GitHub repository},\n"
+                    "  howpublished = {\\url{https://github.com/tatsu-lab/stanford_alpaca}},\n}\n\n"
+                    "@misc{schmidhuber2015deep,\n  author = {J\u00fcrgen Schmidhuber},\n"
+                    "  title = {Deep Learning in Neural Networks: An Overview},\n  year = {2015},\n}\n"
+                    .encode("latin-1"))
+    code, _, err = run("--sources", "g/papers.toml", "--outputs", "out", "import", str(bib))
+    assert code == 0, err
+    assert f"{bib}:11: not UTF-8; read as Latin-1" in err
+    entries = load(workdir / "g" / "papers.toml").entries
+    assert entries[0].overrides["url"] == "https://github.com/tatsu-lab/stanford_alpaca"
+    assert entries[0].overrides["publisher"] == "GitHub" and entries[0].key == "alpaca"
+    assert entries[1].overrides["authors"] == ["Jürgen Schmidhuber"]
+    code, _, err = run("--sources", "g/papers.toml", "--outputs", "out", "build", "--offline")
+    assert code == 0, err
+    assert "url = {https://github.com/tatsu-lab/stanford_alpaca}" in (workdir / "out" / "refs.bib").read_text()

@@ -177,7 +177,9 @@ def _entry(line: int, key: str, kind: str, values: dict[str, str]) -> tuple[Foun
     month = _month(values.get("month", "")) or (int(date[1]) if date and 1 <= int(date[1]) <= 12 else None)
     if month and "year" in fields:
         fields["month"] = month
-    url = _url(values.get("url", ""))
+    # No url field: the \url{...} or \href{...} Google Scholar and others put in howpublished or note.
+    inline = re.search(r"\\(?:url|href)\{(https?://[^}\s]+)\}", values.get("howpublished", "") + values.get("note", ""))
+    url = _url(values.get("url", "")) or (_url(inline[1]) if inline else "")
     if re.fullmatch(r"https?://\S+", url):
         fields["url"] = url
     elif url:
