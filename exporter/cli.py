@@ -311,8 +311,9 @@ def add(ctx: Context, given: tuple[str, ...], section: str | None, tags: tuple[s
     candidates, refused, notes = authoring.screen(candidates, src, lock)
     for note in notes:
         click.echo(note, err=True)
-    added = _add(ctx, text, src, lock, candidates, refused, dry_run, no_build, _upgrade(src, upgrade),
-                 bibtex_dialect, bibtex_unicode, _settings(**network))
+    added = _add(ctx, text, src, lock, candidates, refused, settings=_settings(**network),
+                 upgrades=_upgrade(src, upgrade), dry_run=dry_run,
+                 build=None if no_build else (bibtex_dialect, bibtex_unicode))
     for candidate in added:
         ident = candidate.idents[0]
         if ident.version:
@@ -372,8 +373,8 @@ def import_(ctx: Context, file: Path, section: str | None, dry_run: bool) -> Non
         click.echo(note, err=True)
     if dry_run and base != current:
         click.echo(base)  # the new file's head
-    added = len(_add(ctx, base, src, lock, candidates, refused, dry_run, True, True, None, None, None,
-                     announce=False))
+    added = len(_add(ctx, base, src, lock, candidates, refused, settings=None, upgrades=src.meta.upgrade,
+                     dry_run=dry_run, build=None, announce=False))
     for refusal in refused:
         click.echo(f"not imported: {refusal}", err=True)
     click.echo(f"{ctx.sources}: {'would import' if dry_run else 'imported'} {added} of {len(imported.papers)} papers "
@@ -417,12 +418,15 @@ def _load_lock(ctx: Context) -> Lock:
     return lockfile.load(lockfile.lock_path(ctx.sources))
 
 
-def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any], refused: list[str],
-         dry_run: bool, no_build: bool, upgrades: bool, dialect: str | None, unicode: bool | None,
-         settings: Settings | None, announce: bool = True) -> list[Any]:
-    """Resolve the candidates (unless `settings` is None), refuse duplicates by title, append the rest.
+def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any], refused: list[str], *,
+         settings: Settings | None, upgrades: bool, dry_run: bool, build: tuple[str | None, bool | None] | None,
+         announce: bool = True) -> list[Any]:
+    """Append the candidates to the sources text `text` (of `src`), shared by `add` and `import`.
 
-    Appends to `refused` what is not added; returns the candidates added.
+    With `settings`, resolve them first (else they wait for `exporter build`); refuse those that
+    fail or turn out to be listed already (by title). Then save the sources and the lock and,
+    with `build` (the refs.bib dialect and unicode options), write the outputs. Appends to
+    `refused` what is not added; returns the candidates added.
     """
     import copy
 
@@ -479,9 +483,9 @@ def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any
     if settings is not None or lock_path.exists():  # an import that resolved nothing makes no lock
         lockfile.save(lock_path, lock)
     write_atomic(ctx.sources, ("\ufeff" if _had_bom(ctx) else "") + final_text)
-    if not no_build:
+    if build is not None:
         try:
-            _write_outputs(ctx, final, lock, upgrades, dialect, unicode)
+            _write_outputs(ctx, final, lock, upgrades, *build)
         except ExporterError as exc:
             raise ExporterError(f"{exc}; {ctx.sources} and its lock are updated: run 'exporter build' "
                                 "to write the outputs") from exc

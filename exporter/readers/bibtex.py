@@ -12,7 +12,7 @@ from typing import Any
 
 from exporter.errors import IdentifierError
 from exporter.ids import Identifier, Kind, parse_id
-from exporter.anthology import decode_latex as from_latex  # model.from_latex, fast on plain brace groups
+from exporter.anthology import decode_latex  # as model.from_latex, fast on plain brace groups
 from exporter.model import MONTHS, bibtex_names, clean
 from exporter.readers import Found, Imported, author_value
 from exporter.sources import KEY_RE
@@ -130,18 +130,18 @@ def _month(value: str) -> int | None:
 def _published(values: dict[str, str]) -> dict[str, Any]:
     """Venue, year, pages, publisher and DOI of a paper (the overrides, or part of a manual record)."""
     out: dict[str, Any] = {}
-    venue = from_latex(values.get("booktitle") or values.get("journal") or "")
+    venue = decode_latex(values.get("booktitle") or values.get("journal") or "")
     if venue:
         out["venue"] = venue
     date = re.match(r"\s*(\d{4})(?:-(\d{2}))?", values.get("year") or values.get("date") or "")
     if date:
         out["year"] = int(date[1])
-    pages = re.sub(r"\s*(?:-+|\u2013|\u2014)\s*", "-", from_latex(values.get("pages", "")))
+    pages = re.sub(r"\s*(?:-+|\u2013|\u2014)\s*", "-", decode_latex(values.get("pages", "")))
     if pages:
         out["pages"] = pages
     publisher = next((values[k] for k in ("publisher", "institution", "school", "organization") if values.get(k)), "")
     if publisher:
-        out["publisher"] = from_latex(publisher)
+        out["publisher"] = decode_latex(publisher)
     doi = re.sub(r"(?i)^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", _url(values.get("doi", "")))
     if doi and not _try("arxiv", doi):
         out["doi"] = doi
@@ -156,7 +156,7 @@ def _entry(line: int, key: str, kind: str, values: dict[str, str]) -> tuple[Foun
     else:
         problems.append((line, f"citation key {key!r} may only contain letters, digits and _:-.+/; left out"))
     arxiv, acl = _ids(values)
-    title = from_latex(values.get("title", ""))
+    title = decode_latex(values.get("title", ""))
     venue = values.get("booktitle") or values.get("journal") or ""
     if arxiv or acl:
         if kind in _PUBLISHED_TYPES and venue and not _ARXIV_VENUE.search(venue) and not acl:
@@ -184,7 +184,7 @@ def _entry(line: int, key: str, kind: str, values: dict[str, str]) -> tuple[Foun
         fields["url"] = url
     elif url:
         problems.append((line, f"entry {key!r}: url {url!r} is not an http(s) URL; left out"))
-    abstract = from_latex(values.get("abstract", ""))
+    abstract = decode_latex(values.get("abstract", ""))
     if abstract:
         fields["abstract"] = abstract
     return Found(line, None, None, title, fields), problems
