@@ -70,6 +70,11 @@ def check_lock(src: Sources, lock: lockfile.Lock, path: Path, text: str) -> list
                 have = f"citation key {lock.keys[uid]!r} is not" if uid in lock.keys else "no citation key, not"
                 problems.append(f"{path}{f':{line}' if line else ''}: {entry.label}: {have} the one exporter "
                                 f"assigns ({expected[uid]!r}); run 'exporter build'")
+    for kind, ident in lock.edited():
+        line = where.get((kind, ident))
+        problems.append(f"{path}{f':{line}' if line else ''}: {kind} record {ident!r} was edited by hand (it is not "
+                        f"what {'arXiv' if kind == 'arxiv' else 'the ACL Anthology'} sent); put corrections in "
+                        f"{src.path} and run 'exporter resolve --refresh' to fetch it again")
     if not problems and text != lock.to_json():
         first = _first_difference(text, lock.to_json())
         problems.append(f"{path}:{first}: not as exporter writes it (edited by hand?); "

@@ -172,7 +172,7 @@ def _resolve(
         click.echo(f"{path}: {report.arxiv_fetched} arXiv and {report.acl_fetched} ACL Anthology "
                    f"record{'' if fetched == 1 else 's'} fetched", err=True)
     elif changed:
-        click.echo(f"{path}: updated (citation keys{', unused records dropped' if prune else ''})", err=True)
+        click.echo(f"{path}: updated", err=True)
     _print_upgrades(report)
     if report.failures:
         raise ResolveError(report.failures, fetched)

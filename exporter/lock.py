@@ -6,7 +6,9 @@ unchanged file, so builds from it are offline and byte-identical.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,11 +31,36 @@ class Lock:
     acl: dict[str, dict[str, Any]] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
     upgrades: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    # A digest of each record as it was received, so `exporter check` sees a hand edit.
+    digests: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def received(self, kind: str, ids: Iterable[str]) -> None:
+        """Record the digests of records just fetched (of `kind`, "arxiv" or "acl")."""
+        records = self.arxiv if kind == "arxiv" else self.acl
+        mine = self.digests.setdefault(kind, {})
+        for ident in ids:
+            if ident in records:
+                mine[ident] = digest(records[ident])
+
+    def edited(self) -> list[tuple[str, str]]:
+        """(kind, id) of the records that differ from what was received."""
+        return [(kind, ident) for kind, records in (("arxiv", self.arxiv), ("acl", self.acl))
+                for ident, record in records.items()
+                if ident in self.digests.get(kind, {}) and self.digests[kind][ident] != digest(record)]
 
     def to_json(self) -> str:
-        """The file's exact text."""
-        data = {"format": FORMAT, "arxiv": self.arxiv, "acl": self.acl, "keys": self.keys, "upgrades": self.upgrades}
+        """The file's exact text. A record without a digest yet (an older lock) gets one now."""
+        digests = {kind: {i: self.digests.get(kind, {}).get(i) or digest(r) for i, r in records.items()}
+                   for kind, records in (("arxiv", self.arxiv), ("acl", self.acl))}
+        data = {"format": FORMAT, "arxiv": self.arxiv, "acl": self.acl, "keys": self.keys, "upgrades": self.upgrades,
+                "digests": digests}
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def digest(record: dict[str, Any]) -> str:
+    """16 hex digits of SHA-256 over the record's canonical JSON."""
+    text = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def lock_path(sources: Path) -> Path:
@@ -52,7 +79,7 @@ def load(path: Path) -> Lock:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise LockError(f"{path}: unknown lock format; delete it and run 'exporter resolve'")
     lock = Lock(arxiv=data.get("arxiv", {}), acl=data.get("acl", {}), keys=data.get("keys", {}),
-                upgrades=data.get("upgrades", {}))
+                upgrades=data.get("upgrades", {}), digests=data.get("digests", {}))
     if problem := _damage(lock):
         raise LockError(f"{path}: {problem}; fix it or delete it and run 'exporter resolve'")
     return lock
@@ -89,6 +116,10 @@ def _damage(lock: Lock) -> str | None:
             for name, ok in checks.items():
                 if not ok(record.get(name)):
                     return f"{kind} record {ident!r} has a damaged or missing {name!r}"
+    if not isinstance(lock.digests, dict) or not all(
+        isinstance(d, dict) and all(isinstance(v, str) for v in d.values()) for d in lock.digests.values()
+    ):
+        return "'digests' must map record kinds to {id: digest}"
     if not isinstance(lock.keys, dict) or not all(isinstance(k, str) for k in lock.keys.values()):
         return "'keys' must map entries to citation keys (strings)"
     if not isinstance(lock.upgrades, dict) or not all(

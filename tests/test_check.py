@@ -73,10 +73,25 @@ def lock_line(project: Path, needle: str) -> int:
     return next(n for n, text in enumerate(lines, start=1) if needle in text)
 
 
-def test_a_lock_value_edited_by_hand_names_the_outputs_and_the_lock_line(project: Path) -> None:
+def test_a_lock_value_edited_by_hand_is_named_at_its_record(project: Path) -> None:
     record = lock_line(project, '"2109.01652": {')
     edit(project / "sources" / "papers.lock.json", '"Finetuned Language Models Are Zero-Shot Learners"',
          '"Finetuned Language Models Are Zero-Shot Learners (FLAN)"')
+    assert check() == (1, [
+        f"sources/papers.lock.json:{record}: arxiv record '2109.01652' was edited by hand (it is not what arXiv "
+        "sent); put corrections in sources/papers.toml and run 'exporter resolve --refresh' to fetch it again"])
+
+
+def test_outputs_stale_after_a_fetch_name_the_record(project: Path) -> None:
+    # A lock that changed since the build (a refresh, or records received): every output is stale there.
+    from exporter import lock as lockfile
+
+    path = project / "sources" / "papers.lock.json"
+    lock = lockfile.load(path)
+    lock.arxiv["2109.01652"]["title"] = "Finetuned Language Models Are Zero-Shot Learners (FLAN)"
+    lock.received("arxiv", ["2109.01652"])
+    lockfile.save(path, lock)
+    record = lock_line(project, '"2109.01652": {')
     code, lines = check()
     assert code == 1
     assert [line.split(":")[0] for line in lines] == [f"outputs/{name}" for name in OUTPUTS]
@@ -160,7 +175,13 @@ def test_the_lists_own_build_options_need_no_flags(project: Path) -> None:
 def test_a_published_versions_record_is_named_where_it_leads(project: Path) -> None:
     # Self-Instruct (entry 25, an arXiv id) is written as its Anthology version: that record leads.
     record = lock_line(project, '"2023.acl-long.754": {')
-    edit(project / "sources" / "papers.lock.json", '"pages": "13484--13508"', '"pages": "13484--13509"')
+    from exporter import lock as lockfile
+
+    path = project / "sources" / "papers.lock.json"
+    lock = lockfile.load(path)
+    lock.acl["2023.acl-long.754"]["fields"]["pages"] = "13484--13509"
+    lock.received("acl", ["2023.acl-long.754"])  # as a refresh would leave it
+    lockfile.save(path, lock)
     code, lines = check()
     assert code == 1 and lines
     assert all(f"stale in entry 25 (arxiv:2212.10560), whose lock record is at line {record}:" in line
@@ -173,3 +194,16 @@ def test_a_footer_edit_names_no_paper(project: Path) -> None:
     assert code == 1 and len(lines) == 1
     assert re.fullmatch(r"outputs/README\.md:\d+: stale: not what 'exporter build' writes from sources/papers\.toml "
                         r"and its lock; run 'exporter build'", lines[0]), lines
+
+
+@pytest.mark.parametrize(("old", "new"), [('"version": 5', '"version": 6'), ('"comment": "Version 5.', '"comment": "V5.')])
+def test_a_lock_field_no_output_shows_is_still_a_hand_edit(project: Path, old: str, new: str) -> None:
+    record = lock_line(project, '"2109.01652": {')
+    path = project / "sources" / "papers.lock.json"
+    text = path.read_text(encoding="utf-8")
+    start = text.index('"2109.01652": {')
+    at = text.index(old, start)
+    path.write_text(text[:at] + new + text[at + len(old):], encoding="utf-8")
+    assert check() == (1, [
+        f"sources/papers.lock.json:{record}: arxiv record '2109.01652' was edited by hand (it is not what arXiv "
+        "sent); put corrections in sources/papers.toml and run 'exporter resolve --refresh' to fetch it again"])

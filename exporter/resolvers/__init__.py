@@ -79,10 +79,12 @@ def resolve(
         try:
             before = len(failed)
             errors = arxiv.fetch(arxiv_ids, settings, lock.arxiv, tick)
+            lock.received("arxiv", (i for i in arxiv_ids if i not in errors))
             failed.update({f"arxiv:{k}": v for k, v in errors.items()})
             report.arxiv_fetched = len(arxiv_ids) - (len(failed) - before)
             before = len(failed)
             errors = acl.fetch(acl_ids, settings, lock.acl, tick)
+            lock.received("acl", (i for i in acl_ids if i not in errors))
             failed.update({f"acl:{k}": v for k, v in errors.items()})
             report.acl_fetched = len(acl_ids) - (len(failed) - before)
         finally:
@@ -142,6 +144,7 @@ def _find_published_versions(
                 report.doubtful.append((entry, decision.doubtful))
     wanted = [c.paper.id for _, c in report.upgraded if refresh or c.paper.id not in lock.acl]
     errors = acl.fetch(list(dict.fromkeys(wanted)), settings, lock.acl)
+    lock.received("acl", (i for i in wanted if i not in errors))
     report.acl_fetched += len(set(wanted)) - len(errors)
     # An entry whose matched record could not be fetched stays a preprint; its label reports why.
     by_acl = {c.paper.id: e for e, c in report.upgraded}
