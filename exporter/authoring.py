@@ -185,7 +185,9 @@ def imported_candidate(given: str, found: Any, file_section: str | None, section
     if chosen and chosen != default_section:
         table["section"] = chosen
     table.update(fields)
-    if found.list_date and "date" not in table and found.list_date != _v1_month(found.arxiv, lock):
+    # The README shows year.month of arXiv v1 (or of a manual entry's year and month) anyway.
+    shown = f"{table['year']}.{table['month']}" if "year" in table and "month" in table else ""
+    if found.list_date and "date" not in table and found.list_date not in (shown, _v1_month(found.arxiv, lock)):
         table["date"] = found.list_date
     idents = tuple(i for i in (found.arxiv, found.acl) if i)
     return Candidate(given, idents, table, found.title)
