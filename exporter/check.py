@@ -28,8 +28,8 @@ def _lock_lines(text: str) -> dict[tuple[str, str], int]:
     return lines
 
 
-def check_lock(src: Sources, lock: lockfile.Lock, path: Path, text: str) -> list[str]:
-    """Entries the lock lacks, records and keys no entry uses, and a file not as exporter writes it."""
+def check_lock(src: Sources, lock: lockfile.Lock, path: Path, text: str, upgrades: bool = True) -> list[str]:
+    """Entries the lock lacks, records and keys no entry uses, hand edits, a file not as exporter writes it."""
     from exporter.records import assigned_keys, upgrade_of
     from exporter.resolvers import missing
 
@@ -41,6 +41,11 @@ def check_lock(src: Sources, lock: lockfile.Lock, path: Path, text: str) -> list
             if ident and str(ident) in absent:
                 problems.append(f"{src.path}:{entry.line}: {entry.label}: {ident.kind} record {ident.full!r} "
                                 f"is not in the lock {path}; run 'exporter resolve'")
+    for entry in src.entries if upgrades else ():
+        if entry.arxiv and not entry.acl and entry.upgrade and str(entry.arxiv) not in absent \
+                and entry.arxiv.full not in lock.upgrades:
+            problems.append(f"{src.path}:{entry.line}: {entry.label}: its published version was never looked for "
+                            f"(no decision in {path}); run 'exporter resolve'")
     where = _lock_lines(text)
 
     def orphan(section: str, ident: str, what: str) -> None:
@@ -72,9 +77,14 @@ def check_lock(src: Sources, lock: lockfile.Lock, path: Path, text: str) -> list
                                 f"assigns ({expected[uid]!r}); run 'exporter build'")
     for kind, ident in lock.edited():
         line = where.get((kind, ident))
-        problems.append(f"{path}{f':{line}' if line else ''}: {kind} record {ident!r} was edited by hand (it is not "
-                        f"what {'arXiv' if kind == 'arxiv' else 'the ACL Anthology'} sent); put corrections in "
-                        f"{src.path} and run 'exporter resolve --refresh' to fetch it again")
+        what = {"arxiv": f"arxiv record {ident!r} was edited by hand (it is not what arXiv sent)",
+                "acl": f"acl record {ident!r} was edited by hand (it is not what the ACL Anthology sent)",
+                "upgrades": f"the published-version decision for {ident!r} was edited by hand",
+                "keys": f"the citation key of {ident} was edited by hand"}[kind]
+        fix = {"keys": f"delete that line and run 'exporter build' (pin a key with key = \"...\" in {src.path})",
+               "upgrades": f"use upgrade = false in {src.path}, and run 'exporter resolve --refresh'"}.get(
+            kind, f"put corrections in {src.path} and run 'exporter resolve --refresh' to fetch it again")
+        problems.append(f"{path}{f':{line}' if line else ''}: {what}; {fix}")
     if not problems and text != lock.to_json():
         first = _first_difference(text, lock.to_json())
         problems.append(f"{path}:{first}: not as exporter writes it (edited by hand?); "
@@ -84,10 +94,12 @@ def check_lock(src: Sources, lock: lockfile.Lock, path: Path, text: str) -> list
 
 def _first_difference(have: str, want: str) -> int:
     """1-based number of the first line where two texts differ."""
-    for number, (a, b) in enumerate(zip(have.splitlines(), want.splitlines()), start=1):
+    # Split at \n only: a line that gained a \r (CRLF) differs too.
+    have_lines, want_lines = have.split("\n"), want.split("\n")
+    for number, (a, b) in enumerate(zip(have_lines, want_lines), start=1):
         if a != b:
             return number
-    return min(len(have.splitlines()), len(want.splitlines())) + 1
+    return min(len(have_lines), len(want_lines))
 
 
 # Where each record starts in an output, to name the paper at a stale line.
@@ -132,7 +144,7 @@ def check_outputs(src: Sources, lock: lockfile.Lock, outputs: Path, dialect: str
     for name, want in render_all(records(src, lock, upgrades=upgrades), src.meta, dialect, unicode).items():
         path = outputs / name
         try:
-            have = path.read_text(encoding="utf-8")
+            have = path.read_bytes().decode("utf-8")  # as written: no newline translation
         except FileNotFoundError:
             problems.append(f"{path}: missing; run 'exporter build'")
             continue
@@ -161,11 +173,13 @@ def run(sources_path: Path, outputs: Path, dialect: str | None = None, unicode: 
         return [str(p) for p in exc.problems]
     path = lockfile.lock_path(sources_path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")  # as written: no newline translation
     except FileNotFoundError:
         text = None
     except OSError as exc:
         return [f"{path}: cannot read: {exc.strerror}"]
+    except UnicodeDecodeError as exc:
+        return [f"{path}: not UTF-8 (byte {exc.start}); delete it and run 'exporter resolve'"]
     try:
         lock = lockfile.load(path)
     except ExporterError as exc:
@@ -177,7 +191,7 @@ def run(sources_path: Path, outputs: Path, dialect: str | None = None, unicode: 
             problems.append(f"{path}: missing; run 'exporter resolve'")
         lock_problems: list[str] = []
     else:
-        lock_problems = check_lock(src, lock, path, text)
+        lock_problems = check_lock(src, lock, path, text, src.meta.upgrade if upgrades is None else upgrades)
     problems += lock_problems
     if not lock_problems and (text is not None or all(e.manual for e in src.entries)):
         try:

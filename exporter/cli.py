@@ -305,7 +305,9 @@ def add(ctx: Context, given: tuple[str, ...], section: str | None, tags: tuple[s
     lock = _load_lock(ctx)
     given_once: dict[tuple[str, str], tuple[str, Any]] = {}
     for raw, ident in parsed:
-        given_once.setdefault((ident.kind, ident.id), (raw, ident))  # the same id twice: added once
+        first = given_once.setdefault((ident.kind, ident.id), (raw, ident))
+        if first[0] != raw:
+            click.echo(f"{raw}: the same paper as {first[0]}, taken once", err=True)
     candidates = [authoring.Candidate(raw, (ident,), authoring.new_table(ident, section, tags, src.meta.section))
                   for raw, ident in given_once.values()]
     candidates, refused, notes = authoring.screen(candidates, src, lock)
@@ -467,7 +469,8 @@ def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any
     authoring.fetched_since(lock, before, final)
     from exporter.records import assigned_keys
 
-    lock.keys = {**before.keys, **assigned_keys(final, lock)}
+    lock.keys = dict(before.keys)
+    lock.set_keys({**before.keys, **assigned_keys(final, lock)})
     if not accepted:
         return []
     shown = {r.id: r for r in records(final, lock, upgrades=upgrades, missing_ok=True)}

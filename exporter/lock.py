@@ -34,31 +34,40 @@ class Lock:
     # A digest of each record as it was received, so `exporter check` sees a hand edit.
     digests: dict[str, dict[str, str]] = field(default_factory=dict)
 
+    def _sections(self) -> dict[str, dict[str, Any]]:
+        return {"arxiv": self.arxiv, "acl": self.acl, "upgrades": self.upgrades, "keys": self.keys}
+
     def received(self, kind: str, ids: Iterable[str]) -> None:
-        """Record the digests of records just fetched (of `kind`, "arxiv" or "acl")."""
-        records = self.arxiv if kind == "arxiv" else self.acl
+        """Record the digests of what exporter just wrote into a section: records fetched
+        ("arxiv", "acl"), published-version decisions ("upgrades"), citation keys ("keys")."""
+        values = self._sections()[kind]
         mine = self.digests.setdefault(kind, {})
         for ident in ids:
-            if ident in records:
-                mine[ident] = digest(records[ident])
+            if ident in values:
+                mine[ident] = digest(values[ident])
+
+    def set_keys(self, keys: dict[str, str]) -> None:
+        """Replace the citation keys; only keys that changed get a new digest (a hand edit stays one)."""
+        changed = [uid for uid, key in keys.items() if self.keys.get(uid) != key]
+        self.keys = keys
+        self.received("keys", changed)
 
     def edited(self) -> list[tuple[str, str]]:
-        """(kind, id) of the records that differ from what was received."""
-        return [(kind, ident) for kind, records in (("arxiv", self.arxiv), ("acl", self.acl))
-                for ident, record in records.items()
-                if ident in self.digests.get(kind, {}) and self.digests[kind][ident] != digest(record)]
+        """(section, id) of the values that differ from what exporter wrote: hand edits."""
+        return [(kind, ident) for kind, values in self._sections().items() for ident, value in values.items()
+                if ident in self.digests.get(kind, {}) and self.digests[kind][ident] != digest(value)]
 
     def to_json(self) -> str:
-        """The file's exact text. A record without a digest yet (an older lock) gets one now."""
-        digests = {kind: {i: self.digests.get(kind, {}).get(i) or digest(r) for i, r in records.items()}
-                   for kind, records in (("arxiv", self.arxiv), ("acl", self.acl))}
+        """The file's exact text. A value without a digest yet (an older lock) gets one now."""
+        digests = {kind: {i: self.digests.get(kind, {}).get(i) or digest(v) for i, v in values.items()}
+                   for kind, values in self._sections().items()}
         data = {"format": FORMAT, "arxiv": self.arxiv, "acl": self.acl, "keys": self.keys, "upgrades": self.upgrades,
                 "digests": digests}
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def digest(record: dict[str, Any]) -> str:
-    """16 hex digits of SHA-256 over the record's canonical JSON."""
+def digest(record: Any) -> str:
+    """16 hex digits of SHA-256 over a value's canonical JSON."""
     text = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 

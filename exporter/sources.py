@@ -317,7 +317,11 @@ def _load_entry(
         return None
     if manual and (not raw.get("authors") or "year" not in raw):
         # BibTeX styles, biber and RIS readers all want an author and a year.
-        fail(None, "a manual entry needs 'authors' (an organisation is one name: [\"OpenAI\"]) and 'year'")
+        fail(None, "a manual entry needs 'authors' (an organisation as one name: [\"OpenAI\"] or "
+                   "[{family = \"The Vicuna Team\"}]) and 'year'")
+        ok = False
+    if manual and raw.get("type") in ("report", "thesis") and not (raw.get("publisher") or raw.get("venue")):
+        fail("type", f"a {raw['type']} needs 'publisher': its {'institution' if raw['type'] == 'report' else 'school'}")
         ok = False
     if manual and not title_slug(raw["title"]):
         fail("title", f"title {raw.get('title')!r} has no letters or digits to tell the paper by")

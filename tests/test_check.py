@@ -207,3 +207,45 @@ def test_a_lock_field_no_output_shows_is_still_a_hand_edit(project: Path, old: s
     assert check() == (1, [
         f"sources/papers.lock.json:{record}: arxiv record '2109.01652' was edited by hand (it is not what arXiv "
         "sent); put corrections in sources/papers.toml and run 'exporter resolve --refresh' to fetch it again"])
+
+
+def test_crlf_line_ends_are_a_difference(project: Path) -> None:
+    path = project / "outputs" / "refs.bib"
+    lines = path.read_bytes().split(b"\n")
+    lines[354] += b"\r"
+    path.write_bytes(b"\n".join(lines))
+    code, out = check()
+    assert code == 1 and len(out) == 1 and out[0].startswith("outputs/refs.bib:355: stale in entry ")
+
+
+@pytest.mark.parametrize(
+    ("section", "needle", "old", "new", "what"),
+    [
+        ("upgrades", '"2212.10560": {', '"score": 1.0', '"score": 0.5',
+         "the published-version decision for '2212.10560' was edited by hand; use upgrade = false"),
+        ("upgrades", '"2109.01652": null', "null", '{"acl": "2023.acl-long.754", "score": 1.0}',
+         "the published-version decision for '2109.01652' was edited by hand"),
+        ("keys", '"arxiv:2109.01652": "wei2021finetuned"', '"wei2021finetuned"', '"wei2021flan"',
+         "the citation key of arxiv:2109.01652 was edited by hand; delete that line and run 'exporter build'"),
+    ],
+)
+def test_decisions_and_keys_edited_by_hand(project: Path, section: str, needle: str, old: str, new: str,
+                                           what: str) -> None:
+    path = project / "sources" / "papers.lock.json"
+    text = path.read_text(encoding="utf-8")
+    at = text.index(needle, text.index(f'  "{section}": {{'))
+    line = text[:at].count("\n") + 1
+    edit_at = text.index(old, at)
+    path.write_text(text[:edit_at] + new + text[edit_at + len(old):], encoding="utf-8")
+    code, lines = check()
+    assert code == 1
+    assert any(item.startswith(f"sources/papers.lock.json:{line}: {what}") for item in lines), lines
+
+
+def test_a_decision_deleted_from_the_lock(project: Path) -> None:
+    edit(project / "sources" / "papers.lock.json", '    "2110.08207": null,\n', "")
+    assert check() == (1, ["sources/papers.toml:29: entry 3 (arxiv:2110.08207): its published version was never "
+                           "looked for (no decision in sources/papers.lock.json); run 'exporter resolve'"])
+    # Without published versions the decision is not needed, but its digest shows the deletion.
+    code, lines = check("--no-upgrade")
+    assert code == 1 and len(lines) == 1 and "not as exporter writes it (edited by hand?)" in lines[0]

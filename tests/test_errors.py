@@ -69,7 +69,11 @@ CASES = [
      r"Error: sources/papers\.toml:241: entry 69 \(arxiv:2401\.00002\): duplicate key 'wei2021', already used by entry 68 \(line 235\)", 1),
     ("a manual entry without authors", append('\n[[papers]]\ntitle = "Alpaca"\nyear = 2023\n'), ["build", "--offline"],
      r"Error: sources/papers\.toml:235: entry 68 \(title = 'Alpaca'\): a manual entry needs 'authors' \(an organisation "
-     r"is one name: \[\"OpenAI\"\]\) and 'year'", 1),
+     r"as one name: .+\) and 'year'", 1),
+    ("a report without its institution", append('\n[[papers]]\ntype = "report"\ntitle = "GPT-4 Technical Report"\n'
+                                                'authors = ["OpenAI"]\nyear = 2023\n'), ["build", "--offline"],
+     r"Error: sources/papers\.toml:236: entry 68 \(title = 'GPT-4 Technical Report'\): a report needs 'publisher': "
+     r"its institution", 1),
     ("duplicate ids", append('\n[[papers]]\narxiv = "https://arxiv.org/abs/2109.01652v3"\n'), ["build", "--offline"],
      r"Error: sources/papers\.toml:236: entry 68 \(arxiv:2109\.01652v3\): duplicate arxiv '2109\.01652', already used by entry 2 \(line 26\)", 1),
     ("a paper with nothing to name it", append('\n[[papers]]\nsection = "Other"\n'), ["build", "--offline"],

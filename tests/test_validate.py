@@ -155,9 +155,17 @@ year = 2023
 url = "https://github.com/tatsu-lab/stanford_alpaca"
 
 [[papers]]
+type = "report"
+title = "GPT-4 Technical Report"
+authors = ["OpenAI"]
+venue = "OpenAI"
+year = 2023
+url = "https://cdn.openai.com/papers/gpt-4.pdf"
+
+[[papers]]
 type = "webpage"
 title = "Vicuna: An Open-Source Chatbot Impressing GPT-4 with 90%* ChatGPT Quality"
-authors = ["The Vicuna Team"]
+authors = [{family = "The Vicuna Team"}]
 publisher = "LMSYS Org"
 year = 2023
 month = 3
@@ -177,9 +185,10 @@ def test_manual_entries_pass_every_check(tmp_path: Path, dialect: str) -> None:
                                       "--offline", "--bibtex-dialect", dialect])
     assert built.exit_code == 0, built.output
     items = json.loads((tmp_path / "out" / "refs.json").read_text(encoding="utf-8"))
-    assert [i["type"] for i in items[-8:]] == ["webpage", "report", "book", "thesis", "paper-conference",
-                                               "article-journal", "document", "webpage"]
-    assert [i.get("page") for i in items[-4:-2]] == ["5998-6008", "1735-1780"]
+    assert [i["type"] for i in items[-9:]] == ["webpage", "report", "book", "thesis", "paper-conference",
+                                               "article-journal", "document", "report", "webpage"]
+    assert [i.get("page") for i in items[-5:-3]] == ["5998-6008", "1735-1780"]
+    assert items[-1]["author"] == [{"family": "The Vicuna Team"}]
     result = run_validate(tmp_path / "out")
     failed = [line for line in lines(result).values() if line.startswith("FAIL")]
     assert not failed, "\n".join(failed)

@@ -100,9 +100,9 @@ def resolve(
             report.failures[entry.label] = "; ".join(f"{k}: {r}" if len(idents) > 1 else r for k, r in reasons)
     if prune:
         _prune(lock, entries)
-        lock.keys = assigned_keys(sources, lock)
+        lock.set_keys(assigned_keys(sources, lock))
     else:
-        lock.keys = {**lock.keys, **assigned_keys(sources, lock)}
+        lock.set_keys({**lock.keys, **assigned_keys(sources, lock)})
     return report
 
 
@@ -142,6 +142,7 @@ def _find_published_versions(
             lock.upgrades[entry.arxiv.full] = None
             if decision.doubtful:  # only worth a look when nothing was applied
                 report.doubtful.append((entry, decision.doubtful))
+    lock.received("upgrades", (e.arxiv.full for e in todo if e.arxiv))
     wanted = [c.paper.id for _, c in report.upgraded if refresh or c.paper.id not in lock.acl]
     errors = acl.fetch(list(dict.fromkeys(wanted)), settings, lock.acl)
     lock.received("acl", (i for i in wanted if i not in errors))

@@ -108,7 +108,8 @@ def to_fields(record: Record, dialect: str = "bibtex", unicode: bool = False) ->
     if place:
         add(place, text(record.publisher_place))
     if publisher and publisher != container:
-        add(publisher, text(record.publisher))
+        # A report's institution or a thesis's school may be given as its venue.
+        add(publisher, text(record.publisher or (record.container_title if not container else "")))
     if pages:
         add("pages", record.page.replace("-", "--"))
     add("doi", record.DOI)
