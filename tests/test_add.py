@@ -187,7 +187,7 @@ def test_append_keeps_every_line(case: str) -> None:
 
 def test_append_escapes_values_as_toml() -> None:
     table = {"title": 'A "quoted" \\ title\nwith a newline', "authors": ["Jason Wei", {"family": "Le Scao", "given": "Teven"}],
-             "year": 2023, "type": "report"}
+             "year": 2023, "type": "report", "publisher": "École normale supérieure"}
     entry = parse(append_papers("", [table]), Path("p.toml")).entries[0]
     assert entry.overrides == table
 
