@@ -225,8 +225,8 @@ def bibtex_fields(record: Record, dialect: str) -> dict[str, str]:
         expected[container] = clean(record.container_title or record.publisher)
     elif container:
         expected[container] = clean(record.container_title)
-    if publisher and publisher != container:
-        expected[publisher] = clean(record.publisher)
+    if publisher and publisher != container:  # a report's institution may come from its venue
+        expected[publisher] = clean(record.publisher or (record.container_title if not container else ""))
     if place:
         expected[place] = clean(record.publisher_place)
     return expected
