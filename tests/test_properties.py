@@ -217,10 +217,10 @@ TEXT_FIELDS = ("title", "author", "editor", "booktitle", "journal", "journaltitl
 
 def bibtex_fields(record: Record, dialect: str) -> dict[str, str]:
     """The text fields the writer emits for this record, as plain Unicode ("" when left out)."""
-    from exporter.writers.bibtex import _FIELDS  # which field each type has: checked by validate and goldens
+    from exporter.writers.bibtex import entry_type  # which field each type has: checked by validate and goldens
 
     expected = {"title": clean(record.title), "abstract": clean(record.abstract)}
-    container, publisher, place, _ = _FIELDS[dialect].get(record.type, _FIELDS[dialect]["document"])
+    _, container, publisher, place, _ = entry_type(record, dialect)
     if container and container == publisher:
         expected[container] = clean(record.container_title or record.publisher)
     elif container:

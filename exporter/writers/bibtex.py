@@ -7,7 +7,7 @@ Field order is fixed for reproducibility; values are LaTeX-encoded and brace-del
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from exporter.model import MONTHS, Name, Record
 from exporter.sources import ListMeta
@@ -37,40 +37,49 @@ def names_to_bibtex(names: Sequence[Name], unicode: bool = False) -> str:
     return " and ".join(name_to_bibtex(n, unicode) for n in names)
 
 
-# Entry types per CSL type, for each dialect (anything else is @misc).
-ENTRY_TYPES = {
-    "bibtex": {"paper-conference": "inproceedings", "article-journal": "article", "article": "misc",
-               "report": "techreport", "book": "book", "thesis": "phdthesis"},
-    "biblatex": {"paper-conference": "inproceedings", "article-journal": "article", "article": "online",
-                 "report": "techreport", "book": "book", "thesis": "phdthesis", "webpage": "online"},
-}
-# Per dialect and CSL type, the fields that entry type has for (container, publisher, place,
-# pages?): what BibTeX styles print (and require: institution, school), and what biblatex's data
-# model allows, so `biber --validate-datamodel` stays silent (@misc and @online have no
-# publisher but an organization; @article neither). A preprint's publisher is arXiv, said by
-# its eprint fields.
-_FIELDS: dict[str, dict[str, tuple[str | None, str | None, str | None, bool]]] = {
+class EntryType(NamedTuple):
+    """How one CSL type is written: its entry type, and the fields it has for the container, the
+    publisher and the place (None: that entry type has no such field), and whether it has pages."""
+
+    name: str
+    container: str | None
+    publisher: str | None
+    place: str | None
+    pages: bool
+
+
+# Per dialect and CSL type: what BibTeX styles print (and require: institution, school), and
+# what biblatex's data model allows, so `biber --validate-datamodel` stays silent (@misc and
+# @online have no publisher but an organization; @article neither). A preprint's publisher is
+# arXiv, said by its eprint fields. A type not listed is written as a document.
+ENTRY_TYPES: dict[str, dict[str, EntryType]] = {
     "bibtex": {
-        "paper-conference": ("booktitle", "publisher", "address", True),
-        "article-journal": ("journal", None, None, True),
-        "article": ("journal", None, None, False),
-        "report": (None, "institution", "address", True),
-        "thesis": (None, "school", "address", True),
-        "book": (None, "publisher", "address", True),
-        "webpage": ("howpublished", "organization", "address", True),
-        "document": ("howpublished", "organization", "address", True),
+        "paper-conference": EntryType("inproceedings", "booktitle", "publisher", "address", True),
+        "article-journal": EntryType("article", "journal", None, None, True),
+        "article": EntryType("misc", "journal", None, None, False),
+        "report": EntryType("techreport", None, "institution", "address", True),
+        "thesis": EntryType("phdthesis", None, "school", "address", True),
+        "book": EntryType("book", None, "publisher", "address", True),
+        "webpage": EntryType("misc", "howpublished", "organization", "address", True),
+        "document": EntryType("misc", "howpublished", "organization", "address", True),
     },
     "biblatex": {
-        "paper-conference": ("booktitle", "publisher", "location", True),
-        "article-journal": ("journaltitle", None, None, True),
-        "article": ("journaltitle", None, None, False),
-        "report": (None, "institution", "location", True),
-        "thesis": (None, "institution", "location", True),
-        "book": (None, "publisher", "location", True),
-        "webpage": ("organization", "organization", None, False),
-        "document": ("howpublished", "organization", "location", False),
+        "paper-conference": EntryType("inproceedings", "booktitle", "publisher", "location", True),
+        "article-journal": EntryType("article", "journaltitle", None, None, True),
+        "article": EntryType("online", "journaltitle", None, None, False),
+        "report": EntryType("techreport", None, "institution", "location", True),
+        "thesis": EntryType("phdthesis", None, "institution", "location", True),
+        "book": EntryType("book", None, "publisher", "location", True),
+        "webpage": EntryType("online", "organization", "organization", None, False),
+        "document": EntryType("misc", "howpublished", "organization", "location", False),
     },
 }
+
+
+def entry_type(record: Record, dialect: str) -> EntryType:
+    """How `record` is written in `dialect`."""
+    types = ENTRY_TYPES[dialect]
+    return types.get(record.type, types["document"])
 
 
 def to_fields(record: Record, dialect: str = "bibtex", unicode: bool = False) -> list[tuple[str, str]]:
@@ -94,7 +103,7 @@ def to_fields(record: Record, dialect: str = "bibtex", unicode: bool = False) ->
     add("author", names_to_bibtex(record.author, unicode))
     if record.type == "paper-conference":
         add("editor", names_to_bibtex(record.editor, unicode))
-    container, publisher, place, pages = _FIELDS[dialect].get(record.type, _FIELDS[dialect]["document"])
+    _, container, publisher, place, pages = entry_type(record, dialect)
     if container and publisher == container:  # one field for both (biblatex @online: organization)
         add(container, title_to_latex(record.container_title or record.publisher, unicode))
     elif container:
@@ -130,11 +139,10 @@ def write(records: Sequence[Record], meta: ListMeta | None = None, dialect: str 
     from bibtexparser.model import Entry, Field
     from bibtexparser.writer import BibtexFormat
 
-    types = ENTRY_TYPES[dialect]
     library = Library()
     for record in records:
         fields = [Field(k, v) for k, v in to_fields(record, dialect, unicode)]
-        library.add(Entry(types.get(record.type, "misc"), record.id, fields))
+        library.add(Entry(entry_type(record, dialect).name, record.id, fields))
     fmt = BibtexFormat()
     fmt.indent = "  "  # the default is a tab
     fmt.block_separator = "\n"
