@@ -48,10 +48,14 @@ def check_lock(src: Sources, lock: lockfile.Lock, path: Path, text: str, upgrade
                             f"(no decision in {path}); run 'exporter resolve'")
     where = _lock_lines(text)
 
-    def orphan(section: str, ident: str, what: str) -> None:
-        line = where.get((section, ident))
-        problems.append(f"{path}{f':{line}' if line else ''}: {what} {ident!r} is used by no entry of "
-                        f"{src.path}; run 'exporter resolve' to drop it")
+    def at(section: str, name: str) -> str:
+        """`papers.lock.json:LINE` of a value in a section of the lock (the file alone if not found)."""
+        line = where.get((section, name))
+        return f"{path}:{line}" if line else str(path)
+
+    def orphan(section: str, name: str, what: str) -> None:
+        problems.append(f"{at(section, name)}: {what} {name!r} is used by no entry of {src.path}; "
+                        "run 'exporter resolve' to drop it")
 
     arxiv_used = {e.arxiv.full for e in src.entries if e.arxiv}
     acl_used = {e.acl.id for e in src.entries if e.acl} | {
@@ -71,20 +75,18 @@ def check_lock(src: Sources, lock: lockfile.Lock, path: Path, text: str, upgrade
         for entry in src.entries:
             uid = entry.uid
             if uid in expected and lock.keys.get(uid) != expected[uid]:
-                line = where.get(("keys", uid))
                 have = f"citation key {lock.keys[uid]!r} is not" if uid in lock.keys else "no citation key, not"
-                problems.append(f"{path}{f':{line}' if line else ''}: {entry.label}: {have} the one exporter "
+                problems.append(f"{at('keys', uid)}: {entry.label}: {have} the one exporter "
                                 f"assigns ({expected[uid]!r}); run 'exporter build'")
-    for kind, ident in lock.edited():
-        line = where.get((kind, ident))
-        what = {"arxiv": f"arxiv record {ident!r} was edited by hand (it is not what arXiv sent)",
-                "acl": f"acl record {ident!r} was edited by hand (it is not what the ACL Anthology sent)",
-                "upgrades": f"the published-version decision for {ident!r} was edited by hand",
-                "keys": f"the citation key of {ident} was edited by hand"}[kind]
+    for kind, name in lock.edited():
+        what = {"arxiv": f"arxiv record {name!r} was edited by hand (it is not what arXiv sent)",
+                "acl": f"acl record {name!r} was edited by hand (it is not what the ACL Anthology sent)",
+                "upgrades": f"the published-version decision for {name!r} was edited by hand",
+                "keys": f"the citation key of {name} was edited by hand"}[kind]
         fix = {"keys": f"delete that line and run 'exporter build' (pin a key with key = \"...\" in {src.path})",
                "upgrades": f"use upgrade = false in {src.path}, and run 'exporter resolve --refresh'"}.get(
             kind, f"put corrections in {src.path} and run 'exporter resolve --refresh' to fetch it again")
-        problems.append(f"{path}{f':{line}' if line else ''}: {what}; {fix}")
+        problems.append(f"{at(kind, name)}: {what}; {fix}")
     if not problems and text != lock.to_json():
         first = _first_difference(text, lock.to_json())
         problems.append(f"{path}:{first}: not as exporter writes it (edited by hand?); "
@@ -184,6 +186,7 @@ def run(sources_path: Path, outputs: Path, dialect: str | None = None, unicode: 
         lock = lockfile.load(path)
     except ExporterError as exc:
         return [str(exc)]
+    upgrades = src.meta.upgrades(upgrades)
     problems = [f"{src.path}:{e.line}: {e.label}: the same paper as entry {first.index} (line {first.line}), "
                 f"titled {title!r}" for e, first, title in same_titles(src.entries, lock)]
     if text is None:
@@ -191,13 +194,11 @@ def run(sources_path: Path, outputs: Path, dialect: str | None = None, unicode: 
             problems.append(f"{path}: missing; run 'exporter resolve'")
         lock_problems: list[str] = []
     else:
-        lock_problems = check_lock(src, lock, path, text, src.meta.upgrade if upgrades is None else upgrades)
+        lock_problems = check_lock(src, lock, path, text, upgrades)
     problems += lock_problems
     if not lock_problems and (text is not None or all(e.manual for e in src.entries)):
         try:
-            problems += check_outputs(src, lock, outputs, dialect or src.meta.bibtex_dialect,
-                                      src.meta.bibtex_unicode if unicode is None else unicode,
-                                      src.meta.upgrade if upgrades is None else upgrades, text or "")
+            problems += check_outputs(src, lock, outputs, *src.meta.bibtex(dialect, unicode), upgrades, text or "")
         except ExporterError as exc:  # a template error, say
             problems.append(str(exc))
     return problems

@@ -94,10 +94,6 @@ def _bibtex_options(func: Callable[..., Any]) -> Callable[..., Any]:
                         "(bibtex).")(func)
 
 
-def _bibtex(src: Sources, dialect: str | None, unicode: bool | None) -> tuple[str, bool]:
-    """The refs.bib options: given on the command line, else the list's [list] table."""
-    return (dialect or src.meta.bibtex_dialect, src.meta.bibtex_unicode if unicode is None else unicode)
-
 
 def _progress(total: int) -> Any:
     from tqdm import tqdm
@@ -160,7 +156,7 @@ def _resolve(
     src, lock, path = _load(ctx)
     try:
         report = resolve(src, lock, settings, refresh=refresh, offline=offline, prune=prune,
-                         upgrade=_upgrade(src, upgrade), progress_factory=_progress)
+                         upgrade=src.meta.upgrades(upgrade), progress_factory=_progress)
     except KeyboardInterrupt:
         # Records go into the lock batch by batch: keep what arrived before the interrupt.
         lockfile.save(path, lock)
@@ -185,10 +181,6 @@ def _no_upgrade_option(func: Callable[..., Any]) -> Callable[..., Any]:
         help="Look for (and, in outputs, use) the ACL Anthology version of arXiv preprints. Default: "
         "the list's [list] upgrade (true). Per entry: upgrade = false.")(func)
 
-
-def _upgrade(src: Sources, upgrade: bool | None) -> bool:
-    """The option if given, else what the list's [list] table says."""
-    return src.meta.upgrade if upgrade is None else upgrade
 
 
 @main.command()
@@ -221,7 +213,7 @@ def build(ctx: Context, offline: bool, upgrade: bool | None, bibtex_dialect: str
     # No pruning here: commenting a paper out for one build must not lose its metadata.
     src, lock, _ = _resolve(ctx, _settings(**network), refresh=False, offline=offline, prune=False,
                             upgrade=upgrade)
-    _write_outputs(ctx, src, lock, _upgrade(src, upgrade), bibtex_dialect, bibtex_unicode)
+    _write_outputs(ctx, src, lock, src.meta.upgrades(upgrade), bibtex_dialect, bibtex_unicode)
 
 
 def _write_outputs(ctx: Context, src: Sources, lock: Lock, upgrades: bool, dialect: str | None,
@@ -233,7 +225,7 @@ def _write_outputs(ctx: Context, src: Sources, lock: Lock, upgrades: bool, diale
 
     recs = records(src, lock, upgrades=upgrades)
     # Render everything before writing anything: a failing writer leaves no mixed outputs.
-    texts = render_all(recs, src.meta, *_bibtex(src, dialect, unicode))
+    texts = render_all(recs, src.meta, *src.meta.bibtex(dialect, unicode))
     for name, text in texts.items():
         path = ctx.outputs / name
         changed = write_atomic(path, text)
@@ -258,8 +250,8 @@ def export(ctx: Context, fmt: str, output: str, upgrade: bool | None, bibtex_dia
     src, lock, _ = _load(ctx)
     from exporter.writers import render
 
-    dialect, unicode = _bibtex(src, bibtex_dialect, bibtex_unicode)
-    text = render(fmt, records(src, lock, upgrades=_upgrade(src, upgrade)), src.meta, dialect, unicode)
+    dialect, unicode = src.meta.bibtex(bibtex_dialect, bibtex_unicode)
+    text = render(fmt, records(src, lock, upgrades=src.meta.upgrades(upgrade)), src.meta, dialect, unicode)
     if output == "-":
         try:
             click.echo(text, nl=False)
@@ -314,7 +306,7 @@ def add(ctx: Context, given: tuple[str, ...], section: str | None, tags: tuple[s
     for note in notes:
         click.echo(note, err=True)
     added = _add(ctx, text, src, lock, candidates, refused, settings=_settings(**network),
-                 upgrades=_upgrade(src, upgrade), dry_run=dry_run,
+                 upgrades=src.meta.upgrades(upgrade), dry_run=dry_run,
                  build=None if no_build else (bibtex_dialect, bibtex_unicode))
     for candidate in added:
         ident = candidate.idents[0]
@@ -436,7 +428,7 @@ def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any
     from exporter import lock as lockfile
     from exporter.errors import ExporterError
     from exporter.files import write_atomic
-    from exporter.records import records, same_titles
+    from exporter.records import assigned_keys, records, same_titles
 
     if not candidates:
         return []
@@ -467,8 +459,6 @@ def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any
     final_text = sources.append_papers(text, [c.toml for c in accepted])
     final = sources.parse(final_text, ctx.sources)
     authoring.fetched_since(lock, before, final)
-    from exporter.records import assigned_keys
-
     lock.keys = dict(before.keys)
     lock.set_keys({**before.keys, **assigned_keys(final, lock)})
     if not accepted:

@@ -112,6 +112,14 @@ class ListMeta:
     bibtex_unicode: bool = False
     upgrade: bool = True
 
+    def bibtex(self, dialect: str | None = None, unicode: bool | None = None) -> tuple[str, bool]:
+        """The refs.bib dialect and unicode options: as given (on the command line), else the list's."""
+        return dialect or self.bibtex_dialect, self.bibtex_unicode if unicode is None else unicode
+
+    def upgrades(self, upgrade: bool | None = None) -> bool:
+        """Whether preprints become their published versions: as given, else the list's."""
+        return self.upgrade if upgrade is None else upgrade
+
 
 @dataclass(frozen=True)
 class Sources:
