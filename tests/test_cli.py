@@ -18,15 +18,10 @@ OUTPUTS = ("refs.bib", "refs.json", "refs.ris", "README.md")
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def project(committed_list: Path) -> Path:
     """A copy of the committed sources and lock, without outputs, as the working directory."""
-    shutil.copytree(ROOT / "sources", tmp_path / "sources")
-    monkeypatch.chdir(tmp_path)
-    # Point the services at a closed port so that no test can reach the real network.
-    monkeypatch.setenv("EXPORTER_ARXIV_URL", "http://127.0.0.1:9/api/query")
-    monkeypatch.setenv("EXPORTER_ACL_URL", "http://127.0.0.1:9")
-    monkeypatch.setenv("EXPORTER_ARXIV_DELAY", "0")
-    return tmp_path
+    shutil.rmtree(committed_list / "outputs")
+    return committed_list
 
 
 def run(*args: str) -> tuple[int, str, str]:
