@@ -249,3 +249,13 @@ def test_a_decision_deleted_from_the_lock(project: Path) -> None:
     # Without published versions the decision is not needed, but its digest shows the deletion.
     code, lines = check("--no-upgrade")
     assert code == 1 and len(lines) == 1 and "not as exporter writes it (edited by hand?)" in lines[0]
+
+
+def test_a_key_edited_by_hand_stays_named_after_a_build(project: Path) -> None:
+    """A build keeps the locked key (keys never change), but must not take the edit for its own."""
+    edit(project / "sources" / "papers.lock.json", '"arxiv:2109.01652": "wei2021finetuned"',
+         '"arxiv:2109.01652": "wei2021flan"')
+    assert CliRunner().invoke(main, ["build", "--offline"]).exit_code == 0
+    code, lines = check()
+    assert code == 1 and len(lines) == 1
+    assert "the citation key of arxiv:2109.01652 was edited by hand" in lines[0]
