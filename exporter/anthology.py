@@ -798,7 +798,7 @@ def fetch_dump(settings: Settings, cache_dir: Path, progress_factory: ProgressFa
             if response.status_code == 404:
                 raise PermanentError("not found (HTTP 404); check the ACL Anthology URL (--acl-url)")
             if response.status_code != 200:
-                raise classify_status(response.status_code, "ACL Anthology")
+                raise classify_status(response.status_code, "ACL Anthology", response.headers)
             length = response.headers.get("Content-Length")
             bar = factory(int(length) if length and length.isdigit() else 0)
             try:
@@ -807,7 +807,7 @@ def fetch_dump(settings: Settings, cache_dir: Path, progress_factory: ProgressFa
                 bar.close()
 
     try:
-        fresh = with_retries(get, settings)
+        fresh = with_retries(get, settings, "ACL Anthology")
     except (TransientError, PermanentError) as exc:
         raise NetworkError(url, f"cannot download the ACL Anthology's BibTeX dump: {exc}") from exc
     except requests.RequestException as exc:  # a malformed URL, too many redirects, ...

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from exporter import lock as lockfile
 from exporter.errors import ExporterError, SourceError
+from exporter.files import stale_temps
+from exporter.writers import WRITERS
 from exporter.sources import Sources
 
 
@@ -30,7 +32,7 @@ def _lock_lines(text: str) -> dict[tuple[str, str], int]:
 
 def check_lock(src: Sources, lock: lockfile.Lock, path: Path, text: str, upgrades: bool = True) -> list[str]:
     """Entries the lock lacks, records and keys no entry uses, hand edits, a file not as exporter writes it."""
-    from exporter.records import assigned_keys, upgrade_of
+    from exporter.records import assigned_keys, unfinished_upgrade, upgrade_of
     from exporter.resolvers import missing
 
     problems = []
@@ -46,6 +48,9 @@ def check_lock(src: Sources, lock: lockfile.Lock, path: Path, text: str, upgrade
                 and entry.arxiv.full not in lock.upgrades:
             problems.append(f"{src.path}:{entry.line}: {entry.label}: its published version was never looked for "
                             f"(no decision in {path}); run 'exporter resolve'")
+        elif acl_id := unfinished_upgrade(entry, lock):
+            problems.append(f"{src.path}:{entry.line}: {entry.label}: its published version acl:{acl_id} is matched "
+                            f"but its record is not in the lock {path}; run 'exporter resolve'")
     where = _lock_lines(text)
 
     def at(section: str, name: str) -> str:
@@ -161,7 +166,7 @@ def check_outputs(src: Sources, lock: lockfile.Lock, outputs: Path, dialect: str
 
 
 def run(sources_path: Path, outputs: Path, dialect: str | None = None, unicode: bool | None = None,
-        upgrades: bool | None = None) -> list[str]:
+        upgrades: bool | None = None, allow_empty: bool = False) -> list[str]:
     """Every problem found, one line each; empty when the list is in order.
 
     Options left None are the list's own ([list] bibtex_dialect, bibtex_unicode, upgrade).
@@ -173,7 +178,13 @@ def run(sources_path: Path, outputs: Path, dialect: str | None = None, unicode: 
         src = sources.load(sources_path)
     except SourceError as exc:
         return [str(p) for p in exc.problems]
+    if not src.entries and not allow_empty:
+        return [f"{src.path}: no papers ([[papers]] tables); pass --allow-empty if the list is meant to be empty"]
     path = lockfile.lock_path(sources_path)
+    leftovers = [f"{p}: a temporary file left by an interrupted exporter run; 'exporter build' removes it"
+                 for folder, names in ((sources_path.parent, (sources_path.name, path.name)),
+                                       (outputs, [w.filename for w in WRITERS.values()]))
+                 for p in stale_temps(folder, names)]
     try:
         text = path.read_bytes().decode("utf-8")  # as written: no newline translation
     except FileNotFoundError:
@@ -195,7 +206,7 @@ def run(sources_path: Path, outputs: Path, dialect: str | None = None, unicode: 
         lock_problems: list[str] = []
     else:
         lock_problems = check_lock(src, lock, path, text, upgrades)
-    problems += lock_problems
+    problems += lock_problems + leftovers
     if not lock_problems and (text is not None or all(e.manual for e in src.entries)):
         try:
             problems += check_outputs(src, lock, outputs, *src.meta.bibtex(dialect, unicode), upgrades, text or "")

@@ -42,6 +42,30 @@ def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _writes_list(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command that writes the list's files (sources, lock, outputs) under the list's writer lock.
+
+    Concurrent runs on one list take turns, so none loses another's edit; each reads the files
+    after taking the lock. Temporary files a killed run left behind are removed first.
+    """
+    import functools
+    import os
+
+    @functools.wraps(func)
+    def wrapper(ctx: Context, *args: Any, **kwargs: Any) -> Any:
+        from exporter.files import remove_stale_temps, writer_lock
+        from exporter.lock import lock_path
+        from exporter.writers import WRITERS
+
+        wait = float(os.environ.get("EXPORTER_LOCK_WAIT") or 600)
+        with writer_lock(ctx.sources, lambda m: click.echo(m, err=True), wait):
+            remove_stale_temps(ctx.sources.parent, (ctx.sources.name, lock_path(ctx.sources).name))
+            remove_stale_temps(ctx.outputs, (w.filename for w in WRITERS.values()))
+            return func(ctx, *args, **kwargs)
+
+    return wrapper
+
+
 def _http_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
     """Refuse a URL requests could not use, before any request is made."""
     from urllib.parse import urlsplit
@@ -80,7 +104,7 @@ def _settings(arxiv_url: str, acl_url: str, arxiv_delay: float, timeout: float, 
 
     # With no delay (tests, local mirrors) the backoff still waits a little before retrying.
     return Settings(arxiv_url=arxiv_url, acl_url=acl_url, delay=arxiv_delay, timeout=timeout,
-                    attempts=retries + 1, backoff=arxiv_delay or 0.05)
+                    attempts=retries + 1, backoff=arxiv_delay or 0.05, notify=lambda m: click.echo(m, err=True))
 
 
 def _bibtex_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -107,16 +131,29 @@ def _progress(total: int) -> Any:
 @click.version_option(package_name="exporter")
 @click.option("--sources", type=click.Path(dir_okay=False, path_type=Path), default=Path("sources/papers.toml"),
               show_default=True, help="The papers file; its lock is the .lock.json beside it.")
-@click.option("--outputs", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
-              show_default=True, help="Folder for refs.bib, refs.json, refs.ris and README.md.")
+@click.option("--outputs", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for refs.bib, refs.json, refs.ris and README.md. Default: outputs/ beside the "
+              "sources folder (LIST/outputs for LIST/sources/papers.toml), or beside the sources file when "
+              "its folder is not named 'sources'.")
 @click.pass_context
-def main(ctx: click.Context, sources: Path, outputs: Path) -> None:
+def main(ctx: click.Context, sources: Path, outputs: Path | None) -> None:
     """Export a paper list (sources/papers.toml) as BibTeX, CSL-JSON, RIS and Markdown.
 
     Papers are named by arXiv and ACL Anthology ids; `resolve` records their metadata in
     the lock file, and `build` writes every output from it.
     """
-    ctx.obj = Context(sources=sources, outputs=outputs)
+    ctx.obj = Context(sources=sources, outputs=outputs if outputs is not None else default_outputs(sources))
+
+
+def default_outputs(sources: Path) -> Path:
+    """Where the outputs go without --outputs: LIST/outputs for LIST/sources/papers.toml, else DIR/outputs.
+
+    Relative to the working directory as `sources` is, so the default list gives plain `outputs`.
+    """
+    folder = sources.parent
+    if folder.name == "sources":
+        folder = folder.parent
+    return folder / "outputs"
 
 
 def _load(ctx: Context) -> tuple[Sources, Lock, Path]:
@@ -147,20 +184,24 @@ def _print_upgrades(report: ResolveReport) -> None:
 
 
 def _resolve(
-    ctx: Context, settings: Settings, refresh: bool, offline: bool, prune: bool, upgrade: bool | None = None
+    ctx: Context, settings: Settings, refresh: bool, offline: bool, prune: bool, upgrade: bool | None = None,
+    allow_empty: bool = False,
 ) -> tuple[Sources, Lock, ResolveReport]:
     from exporter import lock as lockfile
     from exporter.errors import ResolveError
     from exporter.resolvers import resolve
 
     src, lock, path = _load(ctx)
+    _require_papers(src, allow_empty)
     try:
         report = resolve(src, lock, settings, refresh=refresh, offline=offline, prune=prune,
                          upgrade=src.meta.upgrades(upgrade), progress_factory=_progress)
-    except KeyboardInterrupt:
-        # Records go into the lock batch by batch: keep what arrived before the interrupt.
-        lockfile.save(path, lock)
-        raise click.Abort() from None
+    except BaseException:
+        # Records go into the lock batch by batch: whatever stopped the run (an interrupt, a
+        # fault no step caught), keep what arrived before it.
+        if not offline:
+            lockfile.save(path, lock)
+        raise
     # Save whatever resolved, even when some entries failed: nothing fetched is lost.
     changed = lockfile.save(path, lock)
     fetched = report.arxiv_fetched + report.acl_fetched
@@ -171,8 +212,23 @@ def _resolve(
         click.echo(f"{path}: updated", err=True)
     _print_upgrades(report)
     if report.failures:
-        raise ResolveError(report.failures, fetched)
+        lines = {e.label: f"{src.path}:{e.line}: {e.label}" for e in src.entries}
+        raise ResolveError({lines[label]: reason for label, reason in report.failures.items()}, fetched)
     return src, lock, report
+
+
+def _require_papers(src: Sources, allow_empty: bool) -> None:
+    """A list without papers is a mistake (an emptied file) unless the user says it is meant."""
+    from exporter.errors import SourceError
+
+    if not src.entries and not allow_empty:
+        raise SourceError(str(src.path), None, None, "no papers ([[papers]] tables); add some with 'exporter add' "
+                          "or 'exporter import', or pass --allow-empty to write an empty list")
+
+
+def _allow_empty_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--allow-empty", is_flag=True, help="Accept a list with no papers (empty outputs, and "
+                        "resolve empties the lock); without it that is an error.")(func)
 
 
 def _no_upgrade_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -187,32 +243,36 @@ def _no_upgrade_option(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--refresh", is_flag=True, help="Fetch every entry again, not only those missing from the lock, "
               "and check every preprint for a published version again.")
 @_no_upgrade_option
+@_allow_empty_option
 @_network_options
 @click.pass_obj
 @_fail_cleanly
-def resolve(ctx: Context, refresh: bool, upgrade: bool | None, **network: Any) -> None:
+@_writes_list
+def resolve(ctx: Context, refresh: bool, upgrade: bool | None, allow_empty: bool, **network: Any) -> None:
     """Fetch metadata for entries missing from the lock, and record it there.
 
     arXiv ids are fetched in batches of up to 100 per request, 3 s apart; Anthology
     ids from the Anthology's BibTeX export. Entries that fail are listed; the rest
     are kept in the lock.
     """
-    _resolve(ctx, _settings(**network), refresh, offline=False, prune=True, upgrade=upgrade)
+    _resolve(ctx, _settings(**network), refresh, offline=False, prune=True, upgrade=upgrade, allow_empty=allow_empty)
 
 
 @main.command()
 @click.option("--offline", is_flag=True, help="Never use the network: fail if an entry is missing from the lock.")
 @_no_upgrade_option
 @_bibtex_options
+@_allow_empty_option
 @_network_options
 @click.pass_obj
 @_fail_cleanly
+@_writes_list
 def build(ctx: Context, offline: bool, upgrade: bool | None, bibtex_dialect: str | None, bibtex_unicode: bool | None,
-          **network: Any) -> None:
+          allow_empty: bool, **network: Any) -> None:
     """Resolve what is missing, then write all outputs (refs.bib, refs.json, refs.ris, README.md)."""
     # No pruning here: commenting a paper out for one build must not lose its metadata.
     src, lock, _ = _resolve(ctx, _settings(**network), refresh=False, offline=offline, prune=False,
-                            upgrade=upgrade)
+                            upgrade=upgrade, allow_empty=allow_empty)
     _write_outputs(ctx, src, lock, src.meta.upgrades(upgrade), bibtex_dialect, bibtex_unicode)
 
 
@@ -238,16 +298,18 @@ def _write_outputs(ctx: Context, src: Sources, lock: Lock, upgrades: bool, diale
 @click.option("-o", "--output", default="-", show_default=True, help="File to write, or - for standard output.")
 @_no_upgrade_option
 @_bibtex_options
+@_allow_empty_option
 @click.pass_obj
 @_fail_cleanly
 def export(ctx: Context, fmt: str, output: str, upgrade: bool | None, bibtex_dialect: str | None,
-           bibtex_unicode: bool | None) -> None:
+           bibtex_unicode: bool | None, allow_empty: bool) -> None:
     """Write one format from the lock alone (no network)."""
     from exporter.errors import ExporterError
     from exporter.files import write_atomic
     from exporter.records import records
 
     src, lock, _ = _load(ctx)
+    _require_papers(src, allow_empty)
     from exporter.writers import render
 
     dialect, unicode = src.meta.bibtex(bibtex_dialect, bibtex_unicode)
@@ -272,6 +334,7 @@ def export(ctx: Context, fmt: str, output: str, upgrade: bool | None, bibtex_dia
 @_network_options
 @click.pass_obj
 @_fail_cleanly
+@_writes_list
 def add(ctx: Context, given: tuple[str, ...], section: str | None, tags: tuple[str, ...], dry_run: bool,
         no_build: bool, upgrade: bool | None, bibtex_dialect: str | None, bibtex_unicode: bool | None,
         **network: Any) -> None:
@@ -322,6 +385,7 @@ def add(ctx: Context, given: tuple[str, ...], section: str | None, tags: tuple[s
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
 @click.pass_obj
 @_fail_cleanly
+@_writes_list
 def import_(ctx: Context, file: Path, section: str | None, dry_run: bool) -> None:
     """Create or extend the sources file from a Markdown paper list or a .bib file. Offline.
 
@@ -488,9 +552,11 @@ def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any
 @main.command()
 @_no_upgrade_option
 @_bibtex_options
+@_allow_empty_option
 @click.pass_obj
 @_fail_cleanly
-def check(ctx: Context, upgrade: bool | None, bibtex_dialect: str | None, bibtex_unicode: bool | None) -> None:
+def check(ctx: Context, upgrade: bool | None, bibtex_dialect: str | None, bibtex_unicode: bool | None,
+          allow_empty: bool) -> None:
     """Check the list for CI and pre-commit, offline: one line per problem, exit 1 if any.
 
     The sources file against its schema, duplicate papers (also one paper under two
@@ -500,7 +566,8 @@ def check(ctx: Context, upgrade: bool | None, bibtex_dialect: str | None, bibtex
     """
     from exporter.check import run
 
-    problems = run(ctx.sources, ctx.outputs, bibtex_dialect, bibtex_unicode, upgrades=upgrade)
+    problems = run(ctx.sources, ctx.outputs, bibtex_dialect, bibtex_unicode, upgrades=upgrade,
+                   allow_empty=allow_empty)
     for problem in problems:
         click.echo(problem)
     if problems:

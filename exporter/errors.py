@@ -29,23 +29,20 @@ class LockError(ExporterError):
 
 
 class ResolveError(ExporterError):
-    """Some entries could not be resolved; `failures` maps entry label to reason."""
+    """Some entries could not be resolved; `failures` maps each entry (as `file:line: entry N (id)`) to why."""
 
     def __init__(self, failures: dict[str, str], resolved: int) -> None:
         self.failures, self.resolved = failures, resolved
-        by_reason: dict[str, list[str]] = {}
-        for label, reason in failures.items():
-            by_reason.setdefault(reason, []).append(label)
-        lines = []
-        for reason, labels in by_reason.items():
-            # One line per entry, unless many share a reason (a service down): then one line.
-            if len(labels) > 3:
-                lines.append(f"{labels[0]}, {labels[1]} and {len(labels) - 2} more entries: {reason}")
-            else:
-                lines.extend(f"{label}: {reason}" for label in labels)
+        kept = f"{resolved} record{'' if resolved == 1 else 's'} fetched and kept in the lock"
+        if len(failures) == 1:
+            ((where, reason),) = failures.items()
+            super().__init__(f"{where}: not resolved: {reason} ({kept})")
+            return
+        # One line per entry, every entry: a service that is down says so on each of them.
         super().__init__(
             f"{len(failures)} entr{'y' if len(failures) == 1 else 'ies'} not resolved "
-            f"({resolved} resolved and kept in the lock):\n" + "\n".join(lines)
+            f"({kept}):\n"
+            + "\n".join(f"{where}: {reason}" for where, reason in failures.items())
         )
 
 

@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any, Mapping
 
 from exporter.sources import Entry
+from exporter.text import strip_controls
 
 ARXIV_ABS = "https://arxiv.org/abs/{}"
 ANTHOLOGY = "https://aclanthology.org/{}/"
@@ -281,8 +282,25 @@ def build_record(entry: Entry, arxiv: Mapping[str, Any] | None, acl: Mapping[str
         link = ARXIV_ABS.format(entry.arxiv.id)
     else:
         link = record.URL or (f"https://doi.org/{record.DOI}" if record.DOI else "")
-    return replace(record, id=key, link=link, list_date=list_date, section=entry.section,
-                   tags=entry.tags, note=entry.note, code=entry.code)
+    return _scrubbed(replace(record, id=key, link=link, list_date=list_date, section=entry.section,
+                             tags=entry.tags, note=entry.note, code=entry.code))
+
+
+def _scrubbed(record: Record) -> Record:
+    """The record with control characters and bidi overrides removed from every text (see `text`)."""
+    changes: dict[str, Any] = {}
+    for name, value in vars(record).items():
+        if isinstance(value, str):
+            if (kept := strip_controls(value)) != value:
+                changes[name] = kept
+        elif value and isinstance(value, tuple) and isinstance(value[0], Name):
+            names = tuple(Name(*(strip_controls(part) for part in (n.family, n.given, n.suffix))) for n in value)
+            if names != value:
+                changes[name] = names
+        elif value and isinstance(value, tuple) and isinstance(value[0], str):
+            if (texts := tuple(strip_controls(v) for v in value)) != value:
+                changes[name] = texts
+    return replace(record, **changes) if changes else record
 
 
 # --- citation keys -------------------------------------------------------------------

@@ -14,12 +14,31 @@ def _unlocked(entry: Entry, lock: Lock) -> bool:
     return bool((entry.arxiv and entry.arxiv.full not in lock.arxiv) or (entry.acl and entry.acl.id not in lock.acl))
 
 
-def upgrade_of(entry: Entry, lock: Lock) -> str | None:
-    """The Anthology id that replaces this entry's preprint, if one was matched and is allowed."""
+def _matched(entry: Entry, lock: Lock) -> str | None:
+    """The Anthology id matched to this entry's preprint, if one was and the entry allows it."""
     if entry.acl or not entry.arxiv or not entry.upgrade:
         return None
     match = lock.upgrades.get(entry.arxiv.full)
-    return match["acl"] if match and match["acl"] in lock.acl else None
+    return match["acl"] if match else None
+
+
+def upgrade_of(entry: Entry, lock: Lock) -> str | None:
+    """The Anthology id that replaces this entry's preprint, if one was matched and is allowed."""
+    matched = _matched(entry, lock)
+    return matched if matched in lock.acl else None
+
+
+def unfinished_upgrade(entry: Entry, lock: Lock) -> str | None:
+    """The Anthology id matched to this entry whose record the lock lacks (its download failed)."""
+    matched = _matched(entry, lock)
+    return matched if matched and matched not in lock.acl else None
+
+
+def unfinished_message(entry: Entry, lock: Lock) -> str:
+    """Why an entry cannot be written yet: its metadata, or its matched published version's, is missing."""
+    if _unlocked(entry, lock):
+        return f"{entry.label}: not in the lock"
+    return f"{entry.label}: its published version acl:{unfinished_upgrade(entry, lock)} is matched but not in the lock"
 
 
 def _build(entries: tuple[Entry, ...], lock: Lock, upgrades: bool = True) -> list[tuple[Entry, Record]]:
@@ -65,17 +84,24 @@ def assigned_keys(sources: Sources, lock: Lock) -> dict[str, str]:
     return {uid: key for uid, key in keys.items() if uid not in pinned}
 
 
+def require_locked(sources: Sources, lock: Lock, upgrades: bool, hint: str = "run 'exporter resolve'") -> None:
+    """OfflineError naming, one line each, every entry the lock cannot write yet (with `upgrades`, also
+    those whose matched published version's record is missing)."""
+    absent = [e for e in sources.entries if _unlocked(e, lock) or upgrades and unfinished_upgrade(e, lock)]
+    lines = [f"{sources.path}:{e.line}: {unfinished_message(e, lock)}; {hint}" for e in absent]
+    if len(lines) > 1:
+        lines.insert(0, f"{len(lines)} entries cannot be written from the lock:")
+    if lines:
+        raise OfflineError("\n".join(lines))
+
+
 def records(sources: Sources, lock: Lock, upgrades: bool = True, missing_ok: bool = False) -> list[Record]:
     """One record per entry, in list order; every entry must be in the lock (or is left out, with `missing_ok`).
 
     With `upgrades`, a preprint matched to its Anthology version is written as that version.
     """
-    absent = [e.label for e in sources.entries if _unlocked(e, lock)]
-    if absent and not missing_ok:
-        raise OfflineError(
-            f"{len(absent)} entr{'y is' if len(absent) == 1 else 'ies are'} not in the lock "
-            f"({', '.join(absent[:5])}{', ...' if len(absent) > 5 else ''}); run 'exporter resolve'"
-        )
+    if not missing_ok:
+        require_locked(sources, lock, upgrades)
     built = _build(sources.entries, lock, upgrades)
     keys = entry_keys(_build(sources.entries, lock, upgrades=False) if upgrades else built, lock.keys)
     return [replace(record, id=keys[entry.uid]) for entry, record in built]

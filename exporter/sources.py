@@ -13,6 +13,7 @@ from typing import Any
 
 from exporter.errors import IdentifierError, SourceError
 from exporter.ids import Identifier, parse_id
+from exporter.text import strip_controls
 
 # Per-paper keys and their types. Overrides replace resolved fields of the record.
 OVERRIDES: dict[str, type | tuple[type, ...]] = {
@@ -207,13 +208,22 @@ def read_text(path: Path) -> str:
     SourceError if it cannot be read.
     """
     try:
-        return path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes()
     except FileNotFoundError:
-        raise SourceError(str(path), None, None, "file not found; create it or pass --sources") from None
+        raise SourceError(str(path), None, None, f"file not found (looked in {path.absolute().parent}); run exporter "
+                          "in the list's folder, pass --sources, or start one with 'exporter add' or "
+                          "'exporter import'") from None
     except IsADirectoryError:
         raise SourceError(str(path), None, None, "is a folder, not a papers.toml file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(str(path), None, None, f"cannot read: {exc}") from exc
+    except OSError as exc:
+        raise SourceError(str(path), None, None, f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SourceError(str(path), line, None, f"not UTF-8 (byte 0x{data[exc.start]:02x} at column {column}); "
+                          "save the file as UTF-8") from None
 
 
 def load(path: Path) -> Sources:
@@ -279,8 +289,10 @@ def _load_meta(raw: Any, display: str, line: int | None, problems: list[SourceEr
         elif key == "bibtex_dialect" and value not in ("bibtex", "biblatex"):
             problems.append(SourceError(display, line, "[list]", f"'bibtex_dialect' must be \"bibtex\" or "
                                         f"\"biblatex\", not {value!r}"))
+        elif key == "badges":
+            values[key] = tuple(strip_controls(b) for b in value)
         else:
-            values[key] = tuple(value) if key == "badges" else value
+            values[key] = strip_controls(value) if isinstance(value, str) else value
     return ListMeta(**values)
 
 

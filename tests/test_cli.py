@@ -82,8 +82,8 @@ def test_offline_build_with_an_unresolved_entry_fails_clearly_and_writes_nothing
     code, _, err = run("build", "--offline")
     assert code == 1
     assert err == (
-        "Error: --offline, but 1 entry is not in the lock (entry 68 (arxiv:2401.00001)); "
-        "run 'exporter resolve' online\n"
+        "Error: sources/papers.toml:235: entry 68 (arxiv:2401.00001): not in the lock; "
+        "run 'exporter resolve' online (--offline was given)\n"
     )
     assert not (project / "outputs").exists()
 
@@ -126,11 +126,12 @@ def test_resolve_reports_failed_entries_and_keeps_the_rest(project: Path, fake_s
     code, _, err = run("resolve", "--retries", "0")
     assert code == 1
     lines = err.splitlines()
-    assert lines[-3] == "Error: 2 entries not resolved (0 resolved and kept in the lock):"
+    assert lines[-3] == "Error: 2 entries not resolved (0 records fetched and kept in the lock):"
     assert lines[-2] == (
-        "entry 68 (arxiv:2401.00001): arXiv returned no record for this id (after 1 try); check it on arxiv.org"
+        "sources/papers.toml:235: entry 68 (arxiv:2401.00001): arXiv returned no record for this id (after 1 try); "
+        "check it on arxiv.org"
     )
-    assert lines[-1] == "entry 69 (acl:P19-1001): not in the ACL Anthology (HTTP 404); check the id"
+    assert lines[-1] == "sources/papers.toml:238: entry 69 (acl:P19-1001): not in the ACL Anthology (HTTP 404); check the id"
     # The 67 known entries are still in the lock, untouched.
     assert (project / "sources" / "papers.lock.json").read_bytes() == (ROOT / "sources" / "papers.lock.json").read_bytes()
 

@@ -79,10 +79,12 @@ CASES = [
     ("a paper with nothing to name it", append('\n[[papers]]\nsection = "Other"\n'), ["build", "--offline"],
      r"Error: sources/papers\.toml:235: entry 68: needs an 'arxiv' or an 'acl' identifier, or a 'title' \(a manual entry written in full\)", 1),
     ("missing sources file", remove("sources/papers.toml"), ["build", "--offline"],
-     r"Error: sources/papers\.toml: file not found; create it or pass --sources", 1),
+     r"Error: sources/papers\.toml: file not found \(looked in /.+/sources\); run exporter in the list's folder, pass "
+     r"--sources, or start one with 'exporter add' or 'exporter import'", 1),
     ("damaged lock", replace("", ""), ["build", "--offline"], None, 1),  # set up below: a truncated lock
     ("entry missing from the lock, offline", append('\n[[papers]]\narxiv = "2401.00001"\n'), ["build", "--offline"],
-     r"Error: --offline, but 1 entry is not in the lock \(entry 68 \(arxiv:2401\.00001\)\); run 'exporter resolve' online", 1),
+     r"Error: sources/papers\.toml:235: entry 68 \(arxiv:2401\.00001\): not in the lock; run 'exporter resolve' online "
+     r"\(--offline was given\)", 1),
     ("unwritable outputs folder", make_file("outputs"), ["--outputs", "outputs/site", "build", "--offline"],
      r"Error: outputs/site/refs\.bib: cannot write: Not a directory", 1),
     ("an output that is a folder", make_folder("outputs/refs.bib"), ["build", "--offline"],

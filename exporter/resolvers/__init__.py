@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from exporter.errors import OfflineError
+from exporter.errors import ExporterError
 from exporter.lock import Lock
-from exporter.records import assigned_keys
+from exporter.records import assigned_keys, require_locked
 from exporter.resolvers.http import Settings
 from exporter.sources import Entry, Sources
 
@@ -63,13 +63,8 @@ def resolve(
     else:
         arxiv_ids, acl_ids = missing(entries, lock)
     report = ResolveReport()
-    if (arxiv_ids or acl_ids) and offline:
-        wanted = {f"arxiv:{i}" for i in arxiv_ids} | {f"acl:{i}" for i in acl_ids}
-        needing = [e.label for e in entries if {str(e.arxiv), str(e.acl)} & wanted]
-        raise OfflineError(
-            f"--offline, but {len(needing)} entr{'y is' if len(needing) == 1 else 'ies are'} not in the lock "
-            f"({', '.join(needing[:5])}{', ...' if len(needing) > 5 else ''}); run 'exporter resolve' online"
-        )
+    if offline:
+        require_locked(sources, lock, upgrade, hint="run 'exporter resolve' online (--offline was given)")
     failed: dict[str, str] = {}
     if arxiv_ids or acl_ids:
         from exporter.resolvers import acl, arxiv
@@ -116,40 +111,53 @@ def _find_published_versions(
 ) -> dict[str, str]:
     """Match arXiv entries to the Anthology's dump; record decisions and fetch matched records.
 
-    Returns failures (`acl:ID` -> reason) of fetching the matched Anthology records.
+    Returns failures (`arxiv:ID` -> reason): entries whose check could not run (the dump
+    failed: nothing is decided for them, so the next run checks again) and entries whose
+    matched record could not be fetched (their decision stays; the next run fetches it).
     """
-    todo = [
-        e for e in entries
-        if e.arxiv and not e.acl and e.upgrade and e.arxiv.full in lock.arxiv
-        and (refresh or e.arxiv.full not in lock.upgrades)
-    ]
-    if not todo:
-        return {}
-    from exporter import anthology
-    from exporter.resolvers import acl
-    from exporter.resolvers.upgrade import decide
+    eligible = [e for e in entries if e.arxiv and not e.acl and e.upgrade and e.arxiv.full in lock.arxiv]
+    todo = [e for e in eligible if refresh or e.arxiv.full not in lock.upgrades]  # type: ignore[union-attr]
+    failures: dict[str, str] = {}
+    if todo:
+        from exporter import anthology
+        from exporter.resolvers.upgrade import decide
 
-    # The download has its own progress bar, in bytes (the resolve bar counts ids).
-    index = anthology.open_index(settings)
-    report.checked, report.index_size = len(todo), len(index)
-    for entry in todo:
-        assert entry.arxiv is not None
-        decision = decide(lock.arxiv[entry.arxiv.full], index)
-        if decision.match:
-            lock.upgrades[entry.arxiv.full] = {"acl": decision.match.paper.id, "score": decision.match.score}
-            report.upgraded.append((entry, decision.match))
+        try:
+            # The download has its own progress bar, in bytes (the resolve bar counts ids).
+            index = anthology.open_index(settings)
+        except (ExporterError, OSError) as exc:
+            reason = f"published version not checked: {exc.strerror if isinstance(exc, OSError) else exc}"
+            failures.update({f"arxiv:{e.arxiv.full}": reason for e in todo})  # type: ignore[union-attr]
+            todo = []
         else:
-            lock.upgrades[entry.arxiv.full] = None
-            if decision.doubtful:  # only worth a look when nothing was applied
-                report.doubtful.append((entry, decision.doubtful))
-    lock.received("upgrades", (e.arxiv.full for e in todo if e.arxiv))
-    wanted = [c.paper.id for _, c in report.upgraded if refresh or c.paper.id not in lock.acl]
-    errors = acl.fetch(list(dict.fromkeys(wanted)), settings, lock.acl)
-    lock.received("acl", (i for i in wanted if i not in errors))
-    report.acl_fetched += len(set(wanted)) - len(errors)
-    # An entry whose matched record could not be fetched stays a preprint; its label reports why.
-    by_acl = {c.paper.id: e for e, c in report.upgraded}
-    return {f"arxiv:{by_acl[k].arxiv.full}": f"its Anthology version {k}: {v}" for k, v in errors.items()}  # type: ignore[union-attr]
+            report.checked, report.index_size = len(todo), len(index)
+        for entry in todo:
+            assert entry.arxiv is not None
+            decision = decide(lock.arxiv[entry.arxiv.full], index)
+            if decision.match:
+                lock.upgrades[entry.arxiv.full] = {"acl": decision.match.paper.id, "score": decision.match.score}
+                report.upgraded.append((entry, decision.match))
+            else:
+                lock.upgrades[entry.arxiv.full] = None
+                if decision.doubtful:  # only worth a look when nothing was applied
+                    report.doubtful.append((entry, decision.doubtful))
+        lock.received("upgrades", (e.arxiv.full for e in todo if e.arxiv))
+    # Every matched record the lock lacks, also from decisions of earlier runs whose download failed.
+    decided_now = {id(e) for e in todo}
+    by_acl: dict[str, list[Entry]] = {}
+    for entry in eligible:
+        match = lock.upgrades.get(entry.arxiv.full)  # type: ignore[union-attr]
+        if match and (match["acl"] not in lock.acl or refresh and id(entry) in decided_now):
+            by_acl.setdefault(match["acl"], []).append(entry)
+    from exporter.resolvers import acl
+
+    errors = acl.fetch(list(by_acl), settings, lock.acl)
+    lock.received("acl", (i for i in by_acl if i not in errors))
+    report.acl_fetched += len(by_acl) - len(errors)
+    for acl_id, reason in errors.items():
+        for entry in by_acl[acl_id]:
+            failures[f"arxiv:{entry.arxiv.full}"] = f"its Anthology version {acl_id}: {reason}"  # type: ignore[union-attr]
+    return failures
 
 
 def _prune(lock: Lock, entries: tuple[Entry, ...]) -> None:

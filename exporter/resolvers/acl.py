@@ -6,6 +6,8 @@ from typing import Any, Callable
 
 from exporter.resolvers.http import PermanentError, Settings, TimeoutSession, TransientError, classify_status, with_retries
 
+SERVICE = "ACL Anthology"
+
 
 def parse_bibtex(text: str, anthology_id: str) -> dict[str, Any]:
     """The lock record of one Anthology BibTeX export: entry type, key and raw field values."""
@@ -40,7 +42,7 @@ def fetch(
             if response.status_code == 404:
                 raise PermanentError("not in the ACL Anthology (HTTP 404); check the id")
             if response.status_code != 200:
-                raise classify_status(response.status_code, "ACL Anthology")
+                raise classify_status(response.status_code, SERVICE, response.headers)
             if not response.text.strip():
                 raise TransientError("ACL Anthology returned an empty page")
             try:
@@ -49,7 +51,7 @@ def fetch(
                 raise PermanentError("the Anthology's BibTeX export is not UTF-8") from exc
 
         try:
-            found[anthology_id] = parse_bibtex(with_retries(get, settings), anthology_id)
+            found[anthology_id] = parse_bibtex(with_retries(get, settings, SERVICE), anthology_id)
         except (TransientError, PermanentError) as exc:
             failures[anthology_id] = str(exc)
         progress(1)

@@ -1,19 +1,71 @@
 """Resolve arXiv ids through the `arxiv` package, in batches of up to 100 ids per request.
 
 The package's traps are handled here: `Search` caps results at `max_results` (set to the
-batch size), its requests carry no timeout (our session adds one), and its retries wait
-only the fixed delay (we retry with backoff and jitter instead, and treat an empty page
-for a non-empty id list as a transient fault).
+batch size), its requests carry no timeout (our session adds one), its retries wait only
+the fixed delay (we retry with backoff and jitter instead, and treat an empty page for a
+non-empty id list as a transient fault), and it parses with a recovering XML parser, so a
+body cut off mid-record would come back as a shorter record: `_FeedSession` checks every
+answer strictly first (well-formed XML, as many entries as the feed says it holds).
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import xml.etree.ElementTree as ET
 from typing import Any, Callable
+from urllib.parse import parse_qs, urlsplit
 
-from exporter.resolvers.http import EmptyPageError, PermanentError, Settings, TimeoutSession, TransientError, classify_status, with_retries
+from exporter.resolvers.http import (EmptyPageError, PermanentError, Settings, TimeoutSession, TransientError,
+                                     classify_status, with_retries)
 
 BATCH = 100  # longer GET id lists fail upstream with HTTP 414
+SERVICE = "arXiv API"
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
+# The package logs its own warnings ("Malformed feed ..."); our messages say what matters.
+logging.getLogger("arxiv").addHandler(logging.NullHandler())
+logging.getLogger("arxiv").propagate = False
+
+
+def check_feed(body: bytes, url: str) -> None:
+    """Raise TransientError unless `body` is a whole arXiv feed: well-formed, every entry complete.
+
+    The entry count must equal what `opensearch:totalResults` promises for this page, and each
+    entry needs its id, title, published date and at least one author.
+    """
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as exc:
+        raise TransientError(f"{SERVICE}: the answer is not well-formed XML (cut off?): {exc}") from exc
+    total = root.findtext(f"{_OPENSEARCH}totalResults")
+    if total is None or not total.strip().isdigit():
+        raise TransientError(f"{SERVICE}: the answer has no opensearch:totalResults")
+    query = parse_qs(urlsplit(url).query)
+    start = int((query.get("start") or ["0"])[0] or 0)
+    page = int((query.get("max_results") or [str(BATCH)])[0] or BATCH)
+    entries = root.findall(f"{_ATOM}entry")
+    expected = max(0, min(int(total) - start, page))
+    if len(entries) != expected:
+        raise TransientError(f"{SERVICE}: the answer holds {len(entries)} of the {expected} records it announces")
+    for entry in entries:
+        names = [a.findtext(f"{_ATOM}name") for a in entry.findall(f"{_ATOM}author")]
+        if not all((entry.findtext(f"{_ATOM}{tag}") or "").strip() for tag in ("id", "title", "published")) \
+                or not names or not all((n or "").strip() for n in names):
+            raise TransientError(f"{SERVICE}: a record in the answer is incomplete "
+                                 f"({(entry.findtext(f'{_ATOM}id') or '?').strip()})")
+
+
+class _FeedSession(TimeoutSession):
+    """Our timeout session, refusing any 200 answer that is not a whole feed (see `check_feed`)."""
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        response = super().request(method, url, *args, **kwargs)
+        if response.status_code == 429 or response.status_code >= 500:
+            raise classify_status(response.status_code, SERVICE, response.headers)  # with its Retry-After
+        if response.status_code == 200:
+            check_feed(response.content, url if isinstance(url, str) else url.decode())
+        return response
 
 
 def _to_lock(result: Any) -> dict[str, Any]:
@@ -54,13 +106,14 @@ def fetch(
     """Fetch metadata for `ids` (full ids, versions allowed): ⌈N/100⌉ requests, `delay` s apart.
 
     Each batch's records go into `found` (requested id -> lock record) as soon as it
-    arrives; returns the failures, id -> reason. A failed batch discards nothing.
+    arrives; returns the failures, id -> reason. A failed batch discards nothing. A pinned
+    version arXiv does not return is a failure, never another version's record.
     """
     import arxiv
 
     client = arxiv.Client(page_size=BATCH, delay_seconds=settings.delay, num_retries=0)
     client.query_url_format = settings.arxiv_url + "?{}"
-    client._session = TimeoutSession(settings.timeout)  # the package's own session has no timeout
+    client._session = _FeedSession(settings.timeout)  # the package's own session has no timeout
 
     failures: dict[str, str] = {}
     unique = list(dict.fromkeys(ids))
@@ -72,16 +125,16 @@ def fetch(
             try:
                 results = list(client.results(search))
             except arxiv.HTTPError as exc:
-                raise classify_status(exc.status, "arXiv API") from exc
+                raise classify_status(exc.status, SERVICE) from exc
             except arxiv.UnexpectedEmptyPageError as exc:
-                raise EmptyPageError("arXiv API returned an empty page") from exc
+                raise EmptyPageError(f"{SERVICE} returned an empty page") from exc
             if not results:
                 # Either arXiv's sporadic empty page or ids it does not know: retry to tell.
                 raise EmptyPageError("arXiv returned no record for this id")
             return results
 
         try:
-            results = with_retries(query, settings)
+            results = with_retries(query, settings, SERVICE)
         except EmptyPageError as exc:
             failures.update({i: f"{exc}; check it on arxiv.org" for i in batch})
             progress(len(batch))
@@ -90,17 +143,23 @@ def fetch(
             failures.update({i: str(exc) for i in batch})
             progress(len(batch))
             continue
-        by_id = {}
+        by_id: dict[str, dict[str, Any]] = {}
         for result in results:
             record = _to_lock(result)
-            by_id[record["id"]] = record
+            by_id.setdefault(record["id"], record)
             if record["version"]:
                 by_id[f"{record['id']}v{record['version']}"] = record
         for requested in batch:
-            record = by_id.get(requested) or by_id.get(split_version(requested)[0])
-            if record is None:
-                failures[requested] = "arXiv returned no record for this id; check it on arxiv.org"
-            else:
+            base, version = split_version(requested)
+            record = by_id.get(requested) if version else by_id.get(base)
+            if record is not None:
                 found[requested] = record
+            elif version and base in by_id:
+                latest = by_id[base].get("version")
+                failures[requested] = (f"arXiv has no version v{version} of {base}"
+                                       + (f" (it returned v{latest})" if latest else "")
+                                       + "; fix the version or drop it to follow the latest")
+            else:
+                failures[requested] = "arXiv returned no record for this id; check it on arxiv.org"
         progress(len(batch))
     return failures

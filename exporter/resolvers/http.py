@@ -1,12 +1,16 @@
-"""Polite HTTP for the resolvers: explicit timeouts, and retries with exponential backoff and jitter.
+"""Polite HTTP for the resolvers: explicit timeouts, retries with backoff, and a give-up budget per service.
 
 arXiv answers 429 "Rate exceeded." without a Retry-After header and sometimes an empty
-page; both pass after a wait, so they are retried like timeouts and 5xx answers.
+page; both pass after a wait, so they are retried like timeouts and 5xx answers. A
+`Retry-After` header, when a service sends one, sets the least wait. A service that keeps
+failing is given up for the rest of the run (`Budget`), instead of being retried per id.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import email.utils
+import time
+from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar
 
 import requests
@@ -15,11 +19,42 @@ from exporter import __version__
 
 T = TypeVar("T")
 USER_AGENT = f"exporter/{__version__} (bibliography exporter; polite batched client)"
+# After this many requests in a row failed (each after its retries), a service is given up.
+GIVE_UP_AFTER = 3
+
+
+@dataclass
+class _ServiceState:
+    failures: int = 0  # requests in a row that failed after their retries
+    reason: str = ""  # why the last one failed
+
+
+@dataclass
+class Budget:
+    """How each service fared in this run: after GIVE_UP_AFTER failed requests in a row it is not asked again.
+
+    After one failed request the next ones get a single try each, so a service that is down
+    costs a few timeouts, not ids × tries × timeout.
+    """
+
+    give_up_after: int = GIVE_UP_AFTER
+    services: dict[str, _ServiceState] = field(default_factory=dict)
+
+    def state(self, service: str) -> _ServiceState:
+        return self.services.setdefault(service, _ServiceState())
+
+    def given_up(self, service: str) -> str | None:
+        """Why `service` is not asked any more in this run, or None."""
+        state = self.state(service)
+        if state.failures >= self.give_up_after:
+            return f"not fetched: {service} is unreachable ({state.reason}; gave up after " \
+                   f"{state.failures} failed requests in a row)"
+        return None
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the services are and how politely to talk to them."""
+    """Where the services are and how politely to talk to them (one per run: it carries the run's budget)."""
 
     arxiv_url: str = "https://export.arxiv.org/api/query"
     acl_url: str = "https://aclanthology.org"
@@ -28,14 +63,25 @@ class Settings:
     attempts: int = 5  # tries per request, the first included
     backoff: float = 3.0  # base of the exponential backoff, in seconds
     max_wait: float = 120.0
+    budget: Budget = field(default_factory=Budget, compare=False)
+    # Told each retry before its wait ("arXiv API: HTTP 503; retrying in 3 s (try 2 of 5)").
+    notify: Callable[[str], None] | None = field(default=None, compare=False)
 
 
 class TransientError(Exception):
     """A failure worth retrying: timeout, connection error, 429, 5xx, empty page."""
 
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds the service asked us to wait, if it said
+
 
 class EmptyPageError(TransientError):
     """A 200 answer with no records where records were asked for."""
+
+
+class UnreachableError(TransientError):
+    """The service was given up earlier in this run; nothing was asked."""
 
 
 class PermanentError(Exception):
@@ -57,38 +103,89 @@ class TimeoutSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
-def classify_status(status: int, what: str) -> Exception:
-    """The error to raise for a non-200 HTTP status."""
+def retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delay-seconds or an HTTP date (RFC 9110 10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def classify_status(status: int, what: str, headers: Any = None) -> Exception:
+    """The error to raise for a non-200 HTTP status (with the Retry-After the answer carries)."""
     if status == 429 or status >= 500:
-        return TransientError(f"{what}: HTTP {status}")
+        wait = retry_after((headers or {}).get("Retry-After"))
+        return TransientError(f"{what}: HTTP {status}", retry_after=wait)
     return PermanentError(f"{what}: HTTP {status}")
 
 
 # An answer that broke off or arrived garbled mid-body: retried like a dropped connection.
 _BROKEN = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
+_RETRIED = (TransientError, requests.Timeout, requests.ConnectionError, *_BROKEN)
 
 
-def with_retries(call: Callable[[], T], settings: Settings) -> T:
-    """Run `call`, retrying TransientError and network faults with backoff and jitter.
+def _describe(exc: BaseException, settings: Settings, tries: str = "") -> str:
+    """What went wrong, in words; `tries` ("after 5 tries") is added inside the brackets."""
+    more = f", {tries}" if tries else ""
+    if isinstance(exc, requests.Timeout):
+        return f"timed out ({settings.timeout:g} s per request{more})"
+    if isinstance(exc, requests.ConnectionError):
+        return f"connection failed ({exc.__class__.__name__}{more})"
+    if isinstance(exc, _BROKEN):
+        return f"answer cut off ({exc.__class__.__name__}{more})"
+    return f"{exc} ({tries})" if tries else str(exc)
 
-    Raises the last TransientError (as is) once the attempts are spent.
+
+def with_retries(call: Callable[[], T], settings: Settings, service: str) -> T:
+    """Run `call`, retrying TransientError and network faults with backoff, jitter and Retry-After.
+
+    `service` names the service for the run's budget and for messages. Raises TransientError
+    once the tries are spent, and UnreachableError without trying when the service was given up.
     """
     from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
-    retrying = Retrying(
-        stop=stop_after_attempt(settings.attempts),
-        wait=wait_random_exponential(multiplier=settings.backoff, max=settings.max_wait),
-        retry=retry_if_exception_type((TransientError, requests.Timeout, requests.ConnectionError, *_BROKEN)),
-        reraise=True,
-    )
-    tries = f"after {settings.attempts} tr{'y' if settings.attempts == 1 else 'ies'}"
+    budget = settings.budget
+    if reason := budget.given_up(service):
+        raise UnreachableError(reason)
+    state = budget.state(service)
+    attempts = settings.attempts if state.failures == 0 else 1  # a failing service: one try each
+    backoff = wait_random_exponential(multiplier=settings.backoff, max=settings.max_wait)
+
+    def wait(retry_state: Any) -> float:
+        seconds = backoff(retry_state)
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        if isinstance(exc, TransientError) and exc.retry_after is not None:
+            seconds = max(seconds, min(exc.retry_after, settings.max_wait * 5))
+        return seconds
+
+    def tell(retry_state: Any) -> None:
+        if settings.notify is not None and retry_state.outcome is not None and retry_state.next_action:
+            problem = _describe(retry_state.outcome.exception(), settings)
+            settings.notify(f"{service}: {problem}; retrying in {retry_state.next_action.sleep:.0f} s "
+                            f"(try {retry_state.attempt_number + 1} of {attempts})")
+
+    retrying = Retrying(stop=stop_after_attempt(attempts), wait=wait, retry=retry_if_exception_type(_RETRIED),
+                        before_sleep=tell, reraise=True)
+    tries = f"after {attempts} tr{'y' if attempts == 1 else 'ies'}"
     try:
-        return retrying(call)
-    except requests.Timeout as exc:
-        raise TransientError(f"timed out ({settings.timeout:g} s per request, {tries})") from exc
-    except requests.ConnectionError as exc:
-        raise TransientError(f"connection failed ({exc.__class__.__name__}, {tries})") from exc
-    except _BROKEN as exc:
-        raise TransientError(f"answer cut off ({exc.__class__.__name__}, {tries})") from exc
-    except TransientError as exc:
-        raise type(exc)(f"{exc} ({tries})") from exc
+        result = retrying(call)
+    except PermanentError:
+        state.failures = 0  # it answered: the service is up, the id is wrong
+        raise
+    except _RETRIED as exc:
+        state.failures += 1
+        state.reason = _describe(exc, settings)
+        message = _describe(exc, settings, tries)
+        if isinstance(exc, TransientError):
+            raise type(exc)(message) from exc
+        raise TransientError(message) from exc
+    state.failures = 0
+    return result

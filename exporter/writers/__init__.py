@@ -42,17 +42,20 @@ def render(fmt: str, records: Sequence[Record], meta: ListMeta, dialect: str = "
 
     try:
         return write(records, meta)
-    except jinja2.TemplateError as exc:
+    except Exception as exc:  # noqa: BLE001 - a template runs user code: {{ 1/0 }} raises ZeroDivisionError
         # The user's own template: say which file and line, not a traceback.
         where = meta.template or "the built-in template"
-        lineno = getattr(exc, "lineno", None)
+        lineno = getattr(exc, "lineno", None) if isinstance(exc, jinja2.TemplateError) else None
         tb = exc.__traceback__
         while tb is not None:  # runtime errors: jinja2 maps template frames to template lines
             if tb.tb_frame.f_code.co_filename == "<template>":
                 lineno = tb.tb_lineno
             tb = tb.tb_next
         line = f":{lineno}" if lineno else ""
-        raise ExporterError(f"{where}{line}: template error: {exc.message or exc}") from exc
+        message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else str(exc)
+        kind = "" if isinstance(exc, jinja2.TemplateError) else f"{exc.__class__.__name__}: "
+        message = " ".join(message.split())  # one line
+        raise ExporterError(f"{where}{line}: template error: {kind}{message}") from exc
 
 
 def render_all(records: Sequence[Record], meta: ListMeta, dialect: str = "bibtex", unicode: bool = False) -> dict[str, str]:
