@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Hypothesis profiles, chosen by the environment variable HYPOTHESIS_PROFILE (default `ci`).
+# A profile's max_examples is what each writer's round trip in tests/test_properties.py runs;
+# its other property tests scale with it (test_properties.examples).
+#   ci:  2,000 per writer, the acceptance criterion; what CI (.ci/run) and scripts/test run.
+#   dev: a tenth, for a quick run while working: HYPOTHESIS_PROFILE=dev scripts/test
+# An unknown name fails the run (Hypothesis raises InvalidArgument).
+settings.register_profile("ci", max_examples=2000)
+settings.register_profile("dev", max_examples=200)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "ci")
 
 # fakeserver.py sits beside this file; make it importable whatever pytest's import mode.
 _TESTS_DIR = str(Path(__file__).resolve().parent)

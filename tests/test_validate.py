@@ -2,7 +2,7 @@
 
 The checks run the real tools (pdflatex, bibtex, biber, pandoc, node with citation-js). Nothing
 is skipped: a missing tool fails its check, and so the test, with a line saying what to install
-(`.ci/run` installs them all).
+(`scripts/test`, the README's test command, installs them all).
 """
 
 from __future__ import annotations
