@@ -466,3 +466,61 @@ def test_markdown_structure(recs: list[Record]) -> None:
             assert _inline_text(paragraphs[2]) == clean(record.note)
         else:
             assert len(paragraphs) == 2
+
+
+# --- control characters and bidi overrides -------------------------------------------
+
+# What may never reach an output, defined independently of exporter.text: every control character
+# (Unicode category Cc) but tab, LF and CR, and the bidi embedding, override and isolate marks.
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def _unwanted(char: str) -> bool:
+    import unicodedata
+
+    return char in BIDI or unicodedata.category(char) == "Cc" and char not in "\t\n\r"
+
+
+HOSTILE_CHARS = [chr(c) for c in range(0x20)] + ["\x7f"] + [chr(c) for c in range(0x80, 0xa0)] + list(BIDI)
+# Text with control characters and bidi marks among ordinary (and any other) characters.
+hostile = st.lists(st.one_of(st.sampled_from(HOSTILE_CHARS), st.sampled_from(["a", "b", " ", "é", "中"]), text),
+                   min_size=1, max_size=6).map("".join)
+
+
+@settings(max_examples=examples(1000), deadline=None)
+@given(hostile)
+def test_strip_controls_removes_exactly_the_unwanted_characters(s: str) -> None:
+    from exporter.text import strip_controls
+
+    assert strip_controls(s) == "".join(c for c in s if not _unwanted(c))
+
+
+@settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(title=hostile, author=hostile, abstract=hostile, venue=hostile, note=hostile, section=hostile,
+       comment=hostile, upstream_title=hostile)
+def test_no_control_character_reaches_any_output(title: str, author: str, abstract: str, venue: str, note: str,
+                                                  section: str, comment: str, upstream_title: str) -> None:
+    """Whether from the TOML (overrides, note, section) or from upstream (an arXiv record), every
+    control character and bidi mark is gone from the record and from all four outputs."""
+    from exporter.ids import parse_id
+    from exporter.model import build_record
+    from exporter.sources import Entry
+
+    arxiv = {"id": "2109.01652", "version": 5, "title": upstream_title + "x", "authors": [author + "Wei", "Jason Wei"],
+             "abstract": abstract, "published": "2021-09-03T17:55:52Z", "updated": "2022-02-08T18:36:55Z",
+             "comment": comment, "journal_ref": None, "doi": None, "primary_category": "cs.CL",
+             "categories": ["cs.CL"]}
+    overrides = {"title": title + "T", "venue": venue, "authors": [author + "Bosma", {"family": author + "Le"}]}
+    entry = Entry(index=1, line=1, arxiv=parse_id("2109.01652", "arxiv"), section=section or "Papers", note=note,
+                  overrides=overrides)
+    for over in ({}, overrides):
+        record = build_record(replace(entry, overrides=over), arxiv, None, key="wei2021")
+        texts = [v for v in vars(record).values() if isinstance(v, str)]
+        texts += [part for n in record.author for part in (n.family, n.given, n.suffix)]
+        assert not any(_unwanted(c) for t in texts for c in t), record
+        recs = [record]
+        outputs = [bibtex.write(recs, ListMeta()), bibtex.write(recs, ListMeta(), dialect="biblatex", unicode=True),
+                   csljson.write(recs, ListMeta()), ris.write(recs, ListMeta()), markdown.write(recs, ListMeta())]
+        # CSL-JSON may escape nothing of these as \\u sequences either: json.dumps would write \\u0000.
+        assert not any(_unwanted(c) for out in outputs for c in out.replace("\r\n", "\n")), outputs
+        assert not re.search(r"\\u00[01][0-9a-f]|\\u007f|\\u20(2[a-e]|6[6-9])", outputs[2]), outputs[2]
