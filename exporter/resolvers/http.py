@@ -168,7 +168,7 @@ def with_retries(call: Callable[[], T], settings: Settings, service: str) -> T:
 
     def tell(retry_state: Any) -> None:
         if settings.notify is not None and retry_state.outcome is not None and retry_state.next_action:
-            problem = _describe(retry_state.outcome.exception(), settings)
+            problem = _describe(retry_state.outcome.exception(), settings).removeprefix(f"{service}: ")
             settings.notify(f"{service}: {problem}; retrying in {retry_state.next_action.sleep:.0f} s "
                             f"(try {retry_state.attempt_number + 1} of {attempts})")
 
