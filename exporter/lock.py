@@ -80,13 +80,26 @@ def lock_path(sources: Path) -> Path:
 def load(path: Path) -> Lock:
     """Read the lock; a missing file is an empty lock."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except FileNotFoundError:
         return Lock()
-    except (OSError, ValueError) as exc:
-        raise LockError(f"{path}: unreadable lock file ({exc}); delete it and run 'exporter resolve'") from exc
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise LockError(f"{path}: unknown lock format; delete it and run 'exporter resolve'")
+    except OSError as exc:
+        raise LockError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise LockError(f"{path}:{line}: unreadable lock file (not UTF-8); delete it and run 'exporter resolve'") from None
+    except json.JSONDecodeError as exc:
+        raise LockError(f"{path}:{exc.lineno}: unreadable lock file ({exc.msg}); delete it and run "
+                        "'exporter resolve'") from None
+    if not isinstance(data, dict) or not isinstance(data.get("format"), int) or isinstance(data["format"], bool):
+        raise LockError(f"{path}: not an exporter lock (no format number); delete it and run 'exporter resolve'")
+    if data["format"] > FORMAT:
+        raise LockError(f"{path}: lock format {data['format']} is newer than this exporter reads (format {FORMAT}); "
+                        "upgrade exporter (pip install -U exporter)")
+    if data["format"] != FORMAT:
+        raise LockError(f"{path}: unknown lock format {data['format']}; delete it and run 'exporter resolve'")
     lock = Lock(arxiv=data.get("arxiv", {}), acl=data.get("acl", {}), keys=data.get("keys", {}),
                 upgrades=data.get("upgrades", {}), digests=data.get("digests", {}))
     if problem := _damage(lock):

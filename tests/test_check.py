@@ -125,7 +125,9 @@ def test_a_damaged_lock_is_one_line(project: Path) -> None:
     edit(project / "sources" / "papers.lock.json", '"format": 1', '"format": 1,,')
     code, lines = check()
     assert code == 1 and len(lines) == 1
-    assert lines[0].startswith("sources/papers.lock.json: unreadable lock file (")
+    line = next(n for n, text in enumerate((project / "sources" / "papers.lock.json").read_text().splitlines(), 1)
+                if '"format": 1,,' in text)
+    assert lines[0].startswith(f"sources/papers.lock.json:{line}: unreadable lock file (")
 
 
 def test_the_same_paper_under_another_identifier(project: Path) -> None:
