@@ -7,7 +7,6 @@ the lock (entries missing, records orphaned, hand edits), and outputs that are n
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -16,18 +15,6 @@ from exporter.errors import ExporterError, SourceError
 from exporter.files import stale_temps
 from exporter.writers import WRITERS
 from exporter.sources import Sources
-
-
-def _lock_lines(text: str) -> dict[tuple[str, str], int]:
-    """Line of each record in the lock text, by (section, id): the lock is written 2-space indented."""
-    lines: dict[tuple[str, str], int] = {}
-    section = ""
-    for number, line in enumerate(text.splitlines(), start=1):
-        if m := re.match(r'^  "(\w+)": ', line):
-            section = m[1]
-        elif m := re.match(r'^    "((?:[^"\\]|\\.)*)": ', line):
-            lines[(section, json.loads(f'"{m[1]}"'))] = number
-    return lines
 
 
 def check_lock(src: Sources, lock: lockfile.Lock, path: Path, text: str, upgrades: bool = True) -> list[str]:
@@ -51,7 +38,7 @@ def check_lock(src: Sources, lock: lockfile.Lock, path: Path, text: str, upgrade
         elif acl_id := unfinished_upgrade(entry, lock):
             problems.append(f"{src.path}:{entry.line}: {entry.label}: its published version acl:{acl_id} is matched "
                             f"but its record is not in the lock {path}; run 'exporter resolve'")
-    where = _lock_lines(text)
+    where = lockfile.record_lines(text)
 
     def at(section: str, name: str) -> str:
         """`papers.lock.json:LINE` of a value in a section of the lock (the file alone if not found)."""
@@ -147,7 +134,7 @@ def check_outputs(src: Sources, lock: lockfile.Lock, outputs: Path, dialect: str
     from exporter.writers import render_all
 
     problems = []
-    where = _lock_lines(lock_text)
+    where = lockfile.record_lines(lock_text)
     for name, want in render_all(records(src, lock, upgrades=upgrades), src.meta, dialect, unicode).items():
         path = outputs / name
         try:

@@ -279,17 +279,17 @@ def build(ctx: Context, offline: bool, upgrade: bool | None, bibtex_dialect: str
 def _write_outputs(ctx: Context, src: Sources, lock: Lock, upgrades: bool, dialect: str | None,
                    unicode: bool | None) -> None:
     """Write the four outputs from the lock alone (refs.bib options: given, else the list's)."""
-    from exporter.files import write_atomic
+    from exporter.files import write_all
     from exporter.records import records
     from exporter.writers import render_all
 
     recs = records(src, lock, upgrades=upgrades)
-    # Render everything before writing anything: a failing writer leaves no mixed outputs.
+    # Render everything, then write all or nothing: a failing writer or a file that cannot be
+    # written leaves no mixed outputs.
     texts = render_all(recs, src.meta, *src.meta.bibtex(dialect, unicode))
-    for name, text in texts.items():
-        path = ctx.outputs / name
-        changed = write_atomic(path, text)
-        click.echo(f"{path}: {len(recs)} entr{'y' if len(recs) == 1 else 'ies'}{'' if changed else ' (unchanged)'}",
+    changed = write_all({ctx.outputs / name: text for name, text in texts.items()})
+    for path, new in changed.items():
+        click.echo(f"{path}: {len(recs)} entr{'y' if len(recs) == 1 else 'ies'}{'' if new else ' (unchanged)'}",
                    err=True)
 
 
@@ -399,6 +399,7 @@ def import_(ctx: Context, file: Path, section: str | None, dry_run: bool) -> Non
     from exporter import authoring, readers, sources
     from exporter.errors import ExporterError
 
+    readers.reader_for(str(file))  # refuse a file no reader reads before reading it
     try:
         data = file.read_bytes()
     except FileNotFoundError:

@@ -20,24 +20,63 @@ def write_atomic(path: Path, text: str) -> bool:
     A symlink is written through (its target is replaced, the link kept); a device or
     pipe (`/dev/stdout`) is written to directly, since it cannot be renamed over.
     """
-    data = text.encode("utf-8")
-    target = Path(os.path.realpath(path))
+    return write_all({path: text})[path]
+
+
+def write_all(texts: dict[Path, str]) -> dict[Path, bool]:
+    """Write several files all or nothing; return which changed.
+
+    Every new content goes to a temporary file beside its target first; only when all are
+    written are they renamed into place, so a folder in the way or a full disk leaves every
+    target as it was. (A device such as /dev/stdout is written directly, last.)
+    """
+    staged: list[tuple[Path, str, Path]] = []  # (path as given, temporary file, target)
+    devices: list[tuple[Path, bytes]] = []
+    changed = {path: False for path in texts}
     try:
-        info: os.stat_result | None = target.stat()
-    except OSError:
-        info = None
-    if info is not None and not stat.S_ISREG(info.st_mode):
+        for path, text in texts.items():
+            data = text.encode("utf-8")
+            target = Path(os.path.realpath(path))
+            try:
+                info: os.stat_result | None = target.stat()
+            except OSError:
+                info = None
+            if info is not None and stat.S_ISDIR(info.st_mode):
+                raise ExporterError(f"{path}: cannot write: Is a directory")
+            if info is not None and not stat.S_ISREG(info.st_mode):
+                devices.append((path, data))
+                continue
+            if info is not None and info.st_size == len(data) and target.read_bytes() == data:
+                continue
+            staged.append((path, _stage(path, target, data, info), target))
+        for path, tmp, target in staged:
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise ExporterError(f"{path}: cannot write: {exc.strerror}") from exc
+            changed[path] = True
+    finally:  # Ctrl-C included: never leave a temporary file behind
+        for _, tmp, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+    for path, data in devices:
         try:
-            with open(target, "wb") as handle:
+            with open(path, "wb") as handle:
                 handle.write(data)
         except OSError as exc:
             raise ExporterError(f"{path}: cannot write: {exc.strerror}") from exc
-        return True
-    if info is not None and info.st_size == len(data) and target.read_bytes() == data:
-        return False
+        changed[path] = True
+    return changed
+
+
+def _stage(path: Path, target: Path, data: bytes, info: os.stat_result | None) -> str:
+    """A temporary file beside `target` holding `data`, with the target's permissions (or a new file's)."""
+    parent = target.parent
+    if parent.exists() and not parent.is_dir():
+        raise ExporterError(f"{path}: cannot write: Not a directory")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
     except OSError as exc:
         raise ExporterError(f"{path}: cannot write: {exc.strerror}") from exc
     try:
@@ -49,13 +88,12 @@ def write_atomic(path: Path, text: str) -> bool:
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a new file gets the usual mode
-        os.replace(tmp, target)
-    except BaseException as exc:  # Ctrl-C included: never leave the temp file behind
+    except BaseException as exc:
         os.unlink(tmp)
         if isinstance(exc, OSError):
             raise ExporterError(f"{path}: cannot write: {exc.strerror}") from exc
         raise
-    return True
+    return tmp
 
 
 # mkstemp's names for write_atomic's temporary files: ".NAME." + 8 random characters + ".tmp".

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,8 +103,11 @@ def load(path: Path) -> Lock:
         raise LockError(f"{path}: unknown lock format {data['format']}; delete it and run 'exporter resolve'")
     lock = Lock(arxiv=data.get("arxiv", {}), acl=data.get("acl", {}), keys=data.get("keys", {}),
                 upgrades=data.get("upgrades", {}), digests=data.get("digests", {}))
-    if problem := _damage(lock):
-        raise LockError(f"{path}: {problem}; fix it or delete it and run 'exporter resolve'")
+    if damage := _damage(lock):
+        section, ident, problem = damage
+        where = record_lines(raw.decode("utf-8"))
+        line = where.get((section, ident)) or where.get((section, ""))
+        raise LockError(f"{path}{f':{line}' if line else ''}: {problem}; fix it or delete it and run 'exporter resolve'")
     return lock
 
 
@@ -127,27 +131,44 @@ _ACL_FIELDS = {
 }
 
 
-def _damage(lock: Lock) -> str | None:
-    """What is wrong with a lock read from disk, or None: hand edits and bad merges happen."""
+def record_lines(text: str) -> dict[tuple[str, str], int]:
+    """Line of each value in a lock's text, by (section, id): the lock is written 2-space indented."""
+    lines: dict[tuple[str, str], int] = {}
+    section = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if m := re.match(r'^  "(\w+)": ', line):
+            section = m[1]
+            lines[(section, "")] = number
+        elif m := re.match(r'^    "((?:[^"\\]|\\.)*)": ', line):
+            try:
+                lines[(section, json.loads(f'"{m[1]}"'))] = number
+            except ValueError:
+                continue
+    return lines
+
+
+def _damage(lock: Lock) -> tuple[str, str, str] | None:
+    """(section, id or "", what) of what is wrong with a lock read from disk: hand edits and bad merges happen."""
     for kind, records, checks in (("arxiv", lock.arxiv, _ARXIV_FIELDS), ("acl", lock.acl, _ACL_FIELDS)):
         if not isinstance(records, dict):
-            return f"'{kind}' must be an object"
+            return kind, "", f"'{kind}' must be an object"
         for ident, record in records.items():
             if not isinstance(record, dict):
-                return f"{kind} record {ident!r} is not an object"
+                return kind, ident, f"{kind} record {ident!r} is not an object"
             for name, ok in checks.items():
                 if not ok(record.get(name)):
-                    return f"{kind} record {ident!r} has a damaged or missing {name!r}"
+                    return kind, ident, f"{kind} record {ident!r} has a damaged or missing {name!r}"
     if not isinstance(lock.digests, dict) or not all(
         isinstance(d, dict) and all(isinstance(v, str) for v in d.values()) for d in lock.digests.values()
     ):
-        return "'digests' must map record kinds to {id: digest}"
+        return "digests", "", "'digests' must map record kinds to {id: digest}"
     if not isinstance(lock.keys, dict) or not all(isinstance(k, str) for k in lock.keys.values()):
-        return "'keys' must map entries to citation keys (strings)"
-    if not isinstance(lock.upgrades, dict) or not all(
-        u is None or (isinstance(u, dict) and isinstance(u.get("acl"), str)) for u in lock.upgrades.values()
-    ):
-        return "'upgrades' must map arXiv ids to null or {\"acl\": id}"
+        return "keys", "", "'keys' must map entries to citation keys (strings)"
+    if not isinstance(lock.upgrades, dict):
+        return "upgrades", "", "'upgrades' must map arXiv ids to null or {\"acl\": id}"
+    for ident, match in lock.upgrades.items():
+        if not (match is None or isinstance(match, dict) and isinstance(match.get("acl"), str)):
+            return "upgrades", ident, f"the published-version decision for {ident!r} must be null or {{\"acl\": id}}"
     return None
 
 

@@ -174,6 +174,24 @@ class _Lines:
             (i + 1 for i, line in enumerate(self.lines) if self.code[i] and re.match(r"^\s*\[\s*list\s*\]", line)), None
         )
 
+    def top_key(self, key: str) -> int | None:
+        """Line of a top-level `key = ...` (before any table header), or of its `[key]` / `[[key]]` header."""
+        pattern = re.compile(rf"^\s*(?:{re.escape(key)}\s*=|\[\[?\s*{re.escape(key)}\s*\]\]?)")
+        return next((i + 1 for i, line in enumerate(self.lines) if self.code[i] and pattern.match(line)), None)
+
+    def list_key(self, key: str) -> int | None:
+        """Line of `key = ...` inside the [list] table (the header's line if not found)."""
+        if self.list_header is None:
+            return None
+        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        for number in range(self.list_header + 1, len(self.lines) + 1):
+            line = self.lines[number - 1]
+            if self.code[number - 1] and re.match(r"^\s*\[", line):
+                break
+            if self.code[number - 1] and pattern.match(line):
+                return number
+        return self.list_header
+
     def entry(self, index: int) -> int | None:
         return self.headers[index - 1] if index - 1 < len(self.headers) else None
 
@@ -217,12 +235,17 @@ def read_text(path: Path) -> str:
         raise SourceError(str(path), None, None, "is a folder, not a papers.toml file") from None
     except OSError as exc:
         raise SourceError(str(path), None, None, f"cannot read: {exc.strerror or exc}") from exc
+    return decode_utf8(data, str(path))
+
+
+def decode_utf8(data: bytes, name: str) -> str:
+    """`data` as UTF-8 (a byte-order mark dropped); SourceError naming the line and column of a bad byte."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise SourceError(str(path), line, None, f"not UTF-8 (byte 0x{data[exc.start]:02x} at column {column}); "
+        raise SourceError(name, line, None, f"not UTF-8 (byte 0x{data[exc.start]:02x} at column {column}); "
                           "save the file as UTF-8") from None
 
 
@@ -243,20 +266,25 @@ def parse(text: str, path: Path) -> Sources:
         raise SourceError(display, line, None, f"invalid TOML: {message}") from exc
 
     problems: list[SourceError] = []
+    lines = _Lines(text)
     for key in data:
         if key not in ("list", "papers"):
-            problems.append(SourceError(display, None, None, f"unknown top-level key {key!r} (expected [list] and [[papers]])"))
-    lines = _Lines(text)
-    meta = _load_meta(data.get("list", {}), display, lines.list_header, problems)
+            problems.append(SourceError(display, lines.top_key(key), None,
+                                        f"unknown top-level key {key!r} (expected [list] and [[papers]])"))
+    meta = _load_meta(data.get("list", {}), display, lines.list_header or lines.top_key("list"), problems)
     if meta.template:
         template_path = path.parent / meta.template
         try:
-            meta = replace(meta, template_text=template_path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(SourceError(display, None, "[list]", f"cannot read template {str(template_path)!r}: {exc}"))
+            meta = replace(meta, template_text=decode_utf8(template_path.read_bytes(), str(template_path)))
+        except SourceError as exc:
+            problems.append(exc)
+        except OSError as exc:
+            problems.append(SourceError(display, lines.list_key("template"), "[list]",
+                                        f"cannot read template {str(template_path)!r}: {exc.strerror or exc}"))
     papers = data.get("papers", [])
     if not isinstance(papers, list):
-        problems.append(SourceError(display, None, None, "'papers' must be an array of tables ([[papers]])"))
+        problems.append(SourceError(display, lines.top_key("papers"), None,
+                                    "'papers' must be an array of tables ([[papers]])"))
         papers = []
     entries = []
     for index, raw in enumerate(papers, start=1):

@@ -72,7 +72,7 @@ BAD = [
     ('[[papers]]\narxiv = "2109.01652"\ncode = "javascript:alert(1)"\n',
      r"papers.toml:3: entry 1 \(arxiv = '2109.01652'\): 'code' must be an http\(s\) URL without spaces"),
     ('[list]\nheading = 3\n', r"papers.toml:1: \[list\]: 'heading' must be a string"),
-    ('paper = []\n', r"papers.toml: unknown top-level key 'paper'"),
+    ('paper = []\n', r"papers.toml:1: unknown top-level key 'paper'"),
 ]
 
 

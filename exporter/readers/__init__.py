@@ -61,8 +61,8 @@ def _bibtex(text: str) -> Imported:
 READERS: dict[str, Callable[[str], Imported]] = {".md": _markdown, ".markdown": _markdown, ".bib": _bibtex}
 
 
-def read(path_name: str, text: str) -> Imported:
-    """Read `text` with the reader for the suffix of `path_name`; raise ExporterError for other files."""
+def reader_for(path_name: str) -> Callable[[str], Imported]:
+    """The reader for the suffix of `path_name`; ExporterError for files no reader reads."""
     suffix = PurePath(path_name).suffix.lower()
     reader = READERS.get(suffix)
     if reader is None:
@@ -70,4 +70,9 @@ def read(path_name: str, text: str) -> Imported:
         raise ExporterError(
             f"{path_name}: cannot import {kind}; give a Markdown paper list (.md, .markdown) or a BibTeX file (.bib)"
         )
-    return reader(text)
+    return reader
+
+
+def read(path_name: str, text: str) -> Imported:
+    """Read `text` with the reader for the suffix of `path_name`; raise ExporterError for other files."""
+    return reader_for(path_name)(text)
