@@ -5,6 +5,7 @@ Imports are lazy so that `exporter --help` starts instantly.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,15 @@ def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except ExporterError as exc:
             raise click.ClickException(str(exc)) from exc
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            # A bug, or a fault nothing foresaw: still one line (EXPORTER_DEBUG=1 shows the traceback).
+            if os.environ.get("EXPORTER_DEBUG"):
+                raise
+            detail = " ".join(f"{exc.__class__.__name__}: {exc}".split())
+            raise click.ClickException(f"internal error ({detail}); this is a bug in exporter: "
+                                       "please report it, with the traceback EXPORTER_DEBUG=1 shows") from exc
 
     return wrapper
 
@@ -49,7 +59,6 @@ def _writes_list(func: Callable[..., Any]) -> Callable[..., Any]:
     after taking the lock. Temporary files a killed run left behind are removed first.
     """
     import functools
-    import os
 
     @functools.wraps(func)
     def wrapper(ctx: Context, *args: Any, **kwargs: Any) -> Any:

@@ -232,3 +232,22 @@ def test_a_bad_service_url_is_a_usage_error(project: Path, url: str) -> None:
     code, _, err = run("resolve", "--arxiv-url", url)
     assert code == 2
     assert "Invalid value for '--arxiv-url'" in err and "Traceback" not in err
+
+
+def test_an_unforeseen_fault_is_one_line_not_a_traceback(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from exporter import check as checking
+    from exporter.cli import main
+
+    def broken(*args: object, **kwargs: object) -> list[str]:
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(checking, "run", broken)
+    monkeypatch.delenv("EXPORTER_DEBUG", raising=False)
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert result.output == ("Error: internal error (KeyError: 'surprise'); this is a bug in exporter: please report "
+                             "it, with the traceback EXPORTER_DEBUG=1 shows\n")
+    monkeypatch.setenv("EXPORTER_DEBUG", "1")
+    assert isinstance(CliRunner().invoke(main, ["check"]).exception, KeyError)
