@@ -47,6 +47,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
@@ -619,14 +620,21 @@ def anthology_bibtex(entry: AnthologyPaper) -> str:
 # The HTTP server
 # ---------------------------------------------------------------------------
 
-FAULT_KINDS = ("429", "500", "503", "empty", "timeout", "truncate")
+FAULT_KINDS = (
+    "429", "500", "503", "empty", "timeout", "truncate",
+    "cut", "429-retry-after", "503-retry-after", "notgzip",
+)
 
 Fault = str | tuple[str, str]
 """A scripted fault: a kind from FAULT_KINDS, or (kind, path prefix) to scope it."""
 
 
 class RequestRecord(NamedTuple):
-    """One request the fake services received (faulted ones included)."""
+    """One request the fake services received (faulted ones included).
+
+    When each arrived is kept beside the log, in :attr:`FakeServices.request_times`
+    (so a record still unpacks into its four fields).
+    """
 
     method: str
     path: str
@@ -653,10 +661,30 @@ class FakeServices:
             request consumes the first fault in the deque that applies to it
             (an unscoped fault applies to every path; ``(kind, prefix)`` only
             to paths starting with ``prefix``).
+        request_times: when each request in ``requests`` arrived
+            (``time.monotonic()``, same index); see :meth:`timed_requests`.
         hang_seconds: how long a ``"timeout"`` fault holds a request open
-            before closing the connection without an answer.  A ``"truncate"``
-            fault announces the whole answer's length, sends half of it and
-            closes the connection.
+            before closing the connection without an answer.
+
+    Fault kinds (``FAULT_KINDS``):
+
+    * ``"429"``, ``"500"``, ``"503"``: that HTTP status, without ``Retry-After``
+      (arXiv's 429 is ``Rate exceeded.`` with no header).
+    * ``"429-retry-after"``, ``"503-retry-after"``: the same statuses with a
+      ``Retry-After: 1`` header (one second).
+    * ``"empty"``: a 200 with no records (for arXiv, a valid feed with
+      ``totalResults`` 0; elsewhere an empty body).
+    * ``"timeout"``: say nothing for ``hang_seconds``, then close the
+      connection without an answer.
+    * ``"truncate"``: announce the whole answer's length, send half of it and
+      close the connection (the client sees a broken-off body).
+    * ``"cut"``: a 200 whose body is the real answer (for this path and query,
+      as it would have been sent) cut in half, with a ``Content-Length`` equal
+      to the cut length: the HTTP layer sees a complete response, only the
+      content is short (for arXiv, a feed broken off mid-XML; for the dump, a
+      gzip stream that stops early).
+    * ``"notgzip"``: a 200 ``application/gzip`` answer whose body is plain
+      text, not gzip data (meant for ``/anthology.bib.gz``).
     """
 
     def __init__(
@@ -675,6 +703,7 @@ class FakeServices:
         self.hang_seconds = hang_seconds
         self.verbose = verbose
         self.requests: list[RequestRecord] = []
+        self.request_times: list[float] = []
         self.faults: collections.deque[Fault] = collections.deque()
         self.arxiv = load_arxiv_records(arxiv_records)
         self.anthology = load_anthology_papers(anthology_xml)
@@ -799,9 +828,18 @@ class FakeServices:
         with self._lock:
             return [r for r in self.requests if r.path.endswith(".bib")]
 
+    def timed_requests(self, prefix: str = "") -> list[tuple[float, RequestRecord]]:
+        """(arrival time, request) for requests whose path starts with ``prefix``, in order.
+
+        Times are ``time.monotonic()`` in this process, for measuring gaps between requests.
+        """
+        with self._lock:
+            return [(t, r) for t, r in zip(self.request_times, self.requests) if r.path.startswith(prefix)]
+
     def _record(self, record: RequestRecord) -> None:
         with self._lock:
             self.requests.append(record)
+            self.request_times.append(time.monotonic())
 
     def _take_fault(self, path: str) -> str | None:
         """Remove and return the first queued fault that applies to ``path``."""
@@ -819,6 +857,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     server: _Server
     server_version = "fakeserver/1"
+    _capture: list[tuple[int, bytes, str]] | None = None
 
     def log_message(self, format: str, *args: object) -> None:
         if self.server.services.verbose:
@@ -833,7 +872,7 @@ class _Handler(BaseHTTPRequestHandler):
 
         fault = services._take_fault(url.path)
         if fault is not None:
-            return self._apply_fault(fault, url.path)
+            return self._apply_fault(fault, url.path, query)
         if url.path == ARXIV_PATH:
             self._arxiv(query)
         elif (match := re.fullmatch(r"/([^/]+)\.bib", url.path)) is not None:
@@ -846,6 +885,9 @@ class _Handler(BaseHTTPRequestHandler):
     # -- responses -----------------------------------------------------------
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:
+        if self._capture is not None:  # _real_answer: keep the answer instead of sending it
+            self._capture.append((status, body, content_type))
+            return
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -855,11 +897,25 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_feed(self, status: int, body: bytes) -> None:
         self._send(status, body, "application/atom+xml; charset=utf-8")
 
-    def _apply_fault(self, kind: str, path: str) -> None:
+    def _apply_fault(self, kind: str, path: str, query: dict[str, str] | None = None) -> None:
         """Answer with a scripted fault instead of the real answer."""
         services = self.server.services
         if kind == "429":
             self._send(429, b"Rate exceeded.", "text/plain")
+        elif kind in ("429-retry-after", "503-retry-after"):
+            status = int(kind[:3])
+            body = b"Rate exceeded." if status == 429 else b"Service Unavailable\n"
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Retry-After", "1")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        elif kind == "cut":
+            status, body, content_type = self._real_answer(path, query or {})
+            self._send(status, body[: len(body) // 2], content_type)
+        elif kind == "notgzip":
+            self._send(200, b"fakeserver: this is not gzip data\n" * 64, "application/gzip")
         elif kind == "500":
             self._send(500, b"Internal Server Error\n", "text/plain; charset=utf-8")
         elif kind == "503":
@@ -885,6 +941,26 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         else:
             self._send(500, f"fakeserver: unknown fault {kind!r}\n".encode(), "text/plain")
+
+    def _real_answer(self, path: str, query: dict[str, str]) -> tuple[int, bytes, str]:
+        """The answer a request would get without faults, as (status, body, content type).
+
+        Used by the ``cut`` fault; a dump request gets the whole dump (no revalidation).
+        """
+        sent: list[tuple[int, bytes, str]] = []
+        self._capture = sent
+        try:
+            if path == ARXIV_PATH:
+                self._arxiv(query)
+            elif (match := re.fullmatch(r"/([^/]+)\.bib", path)) is not None:
+                self._anthology(match[1])
+            elif path == DUMP_PATH:
+                sent.append((200, self.server.services.anthology_dump()[0], "application/gzip"))
+            else:
+                sent.append((404, b"Not Found\n", "text/plain; charset=utf-8"))
+        finally:
+            self._capture = None
+        return sent[0]
 
     def _arxiv(self, query: dict[str, str]) -> None:
         services = self.server.services
@@ -926,8 +1002,10 @@ class _Handler(BaseHTTPRequestHandler):
             version_match = _VERSION_RE.search(arxiv_id)
             base = arxiv_id[: version_match.start()] if version_match else arxiv_id
             record = services.arxiv.get(base)
-            if record is not None:
-                found.append((record, int(version_match[1]) if version_match else None))
+            version = int(version_match[1]) if version_match else None
+            # A version the paper does not have is an id arXiv does not know: no entry for it.
+            if record is not None and not (version and record.latest_version and version > record.latest_version):
+                found.append((record, version))
         window = found[start : start + max_results]
         entries = [render_arxiv_entry(record, version) for record, version in window]
         self._send_feed(200, render_arxiv_feed(page, entries, len(found)))

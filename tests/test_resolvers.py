@@ -169,3 +169,28 @@ def test_answers_cut_off_every_time_are_reported_not_raised(fake_services: FakeS
     found: dict[str, dict[str, object]] = {}
     failures = arxiv.fetch(["2109.01652"], settings(fake_services, attempts=2), found)
     assert failures == {"2109.01652": "answer cut off (ChunkedEncodingError, after 2 tries)"} and found == {}
+
+
+def test_a_pinned_version_arxiv_does_not_return_is_an_error(fake_services: FakeServices,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    import fakeserver
+
+    found: dict[str, Any] = {}
+    # As the fake answers (like arXiv for an id it does not know): no entry for v99.
+    assert arxiv.fetch(["2109.01652v99"], settings(fake_services, attempts=1), found) == {
+        "2109.01652v99": "arXiv returned no record for this id (after 1 try); check it on arxiv.org"}
+    # A service that answers with another version (the latest, v5) instead: refused, not stored.
+    record = fake_services.arxiv["2109.01652"]
+    fake_services.arxiv["2109.01652"] = dataclasses.replace(record, latest_version=99)
+    real = fakeserver.render_arxiv_entry
+    monkeypatch.setattr(fakeserver, "render_arxiv_entry",
+                        lambda rec, version=None: real(dataclasses.replace(rec, latest_version=5)))
+    failures = arxiv.fetch(["2109.01652v99", "2109.01652v3"], settings(fake_services), found)
+    assert failures == {
+        "2109.01652v99": "arXiv has no version v99 of 2109.01652 (it returned v5); fix the version or drop it to "
+                         "follow the latest",
+        "2109.01652v3": "arXiv has no version v3 of 2109.01652 (it returned v5); fix the version or drop it to "
+                        "follow the latest"}
+    assert found == {}
