@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from exporter.errors import IdentifierError, SourceError
-from exporter.ids import Identifier, parse_id
+from exporter.ids import KINDS, Identifier, parse_id
 from exporter.text import strip_controls
 
 # Per-paper keys and their types. Overrides replace resolved fields of the record.
@@ -29,9 +29,8 @@ OVERRIDES: dict[str, type | tuple[type, ...]] = {
     "pages": str,
     "publisher": str,
 }
+# Besides these, one key per identifier kind (`arxiv`, `acl`, ...: exporter.ids.KINDS).
 PAPER_KEYS: dict[str, type | tuple[type, ...]] = {
-    "arxiv": str,
-    "acl": str,
     "key": str,
     "section": str,
     "tags": list,
@@ -65,8 +64,7 @@ class Entry:
 
     index: int
     line: int
-    arxiv: Identifier | None = None
-    acl: Identifier | None = None
+    ids: dict[str, Identifier] = field(default_factory=dict)  # by kind, in exporter.ids.KINDS order
     key: str | None = None
     section: str = ""
     tags: tuple[str, ...] = ()
@@ -77,20 +75,29 @@ class Entry:
     overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def arxiv(self) -> Identifier | None:
+        """The entry's arXiv id (the preprint the published-version finders start from)."""
+        return self.ids.get("arxiv")
+
+    @property
+    def acl(self) -> Identifier | None:
+        """The entry's ACL Anthology id."""
+        return self.ids.get("acl")
+
+    @property
     def manual(self) -> bool:
-        """A paper with neither an arXiv nor an Anthology id, written in full in the TOML."""
-        return self.arxiv is None and self.acl is None
+        """A paper with no identifier, written in full in the TOML."""
+        return not self.ids
 
     @property
     def uid(self) -> str:
-        """Stable identity of the entry: its arXiv id if any, else its Anthology id, else its title.
+        """Stable identity of the entry: its first id in exporter.ids.KINDS order, else its title.
 
         A manual entry is `manual:` plus its normalised title (`manual:gpt-4-technical-report`).
         """
-        ident = self.arxiv or self.acl
-        if ident is None:
-            return "manual:" + title_slug(self.overrides.get("title", ""))
-        return str(ident)
+        for ident in self.ids.values():
+            return str(ident)
+        return "manual:" + title_slug(self.overrides.get("title", ""))
 
     @property
     def label(self) -> str:
@@ -329,7 +336,7 @@ def _load_entry(
 ) -> Entry | None:
     label = f"entry {index}"
     if isinstance(raw, dict):
-        named = [f"{k} = {raw[k]!r}" for k in ("arxiv", "acl", "title") if isinstance(raw.get(k), str)]
+        named = [f"{k} = {raw[k]!r}" for k in (*KINDS, "title") if isinstance(raw.get(k), str)]
         label += f" ({named[0]})" if named else ""
 
     def fail(key: str | None, message: str) -> None:
@@ -341,9 +348,9 @@ def _load_entry(
         return None
     ok = True
     for key, value in raw.items():
-        expected = PAPER_KEYS.get(key)
+        expected = str if key in KINDS else PAPER_KEYS.get(key)
         if expected is None:
-            fail(key, f"unknown key {key!r}; allowed: {', '.join(PAPER_KEYS)}")
+            fail(key, f"unknown key {key!r}; allowed: {', '.join([*KINDS, *PAPER_KEYS])}")
             ok = False
         elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             fail(key, f"{key!r} must be {_type_name(expected)}, not {type(value).__name__}")
@@ -352,16 +359,18 @@ def _load_entry(
         return None
 
     idents: dict[str, Identifier] = {}
-    for kind in ("arxiv", "acl"):
+    for kind in KINDS:
         if kind in raw:
             try:
-                idents[kind] = parse_id(raw[kind], kind)  # type: ignore[arg-type]
+                idents[kind] = parse_id(raw[kind], kind)
             except IdentifierError as exc:
                 fail(kind, str(exc))
                 ok = False
-    manual = "arxiv" not in raw and "acl" not in raw
+    manual = not any(kind in raw for kind in KINDS)
     if manual and not raw.get("title", "").strip():
-        fail(None, "needs an 'arxiv' or an 'acl' identifier, or a 'title' (a manual entry written in full)")
+        names = [f"'{k}'" for k in KINDS]
+        fail(None, f"needs an identifier ({', '.join(names[:-1])} or {names[-1]}), or a 'title' (a manual entry "
+                   "written in full)")
         return None
     if manual and (not raw.get("authors") or "year" not in raw):
         # BibTeX styles, biber and RIS readers all want an author and a year.
@@ -404,8 +413,7 @@ def _load_entry(
     return Entry(
         index=index,
         line=lines.entry(index) or 0,
-        arxiv=idents.get("arxiv"),
-        acl=idents.get("acl"),
+        ids=idents,
         key=raw.get("key"),
         section=raw.get("section", meta.section),
         tags=tuple(raw.get("tags", ())),
@@ -422,7 +430,7 @@ def _check_duplicates(entries: list[Entry], display: str, lines: _Lines, problem
     for entry in entries:
         # (token, TOML key, what the message calls it)
         checks: list[tuple[str, str, str]] = [
-            (f"{i.kind}:{i.id}", i.kind, f"{i.kind} {i.id!r}") for i in (entry.arxiv, entry.acl) if i]
+            (f"{i.kind}:{i.id}", i.kind, f"{i.kind} {i.id!r}") for i in entry.ids.values()]
         if entry.manual:
             checks.append((entry.uid, "title", f"title {entry.overrides['title']!r}"))
         if entry.key:

@@ -181,7 +181,7 @@ CASES = [
     Case("duplicate ids", append('\n[[papers]]\narxiv = "https://arxiv.org/abs/2109.01652v3"\n'), ["build", "--offline"],
          r"Error: sources/papers\.toml:236: entry 68 \(arxiv:2109\.01652v3\): duplicate arxiv '2109\.01652', already used by entry 2 \(line 26\)", 1),
     Case("a paper with nothing to name it", append('\n[[papers]]\nsection = "Other"\n'), ["build", "--offline"],
-         r"Error: sources/papers\.toml:235: entry 68: needs an 'arxiv' or an 'acl' identifier, or a 'title' \(a manual entry written in full\)", 1),
+         r"Error: sources/papers\.toml:235: entry 68: needs an identifier \('arxiv' or 'acl'\), or a 'title' \(a manual entry written in full\)", 1),
     Case("missing sources file", remove(SOURCES), ["build", "--offline"],
          r"Error: sources/papers\.toml: file not found \(looked in /.+/sources\); run exporter in the list's folder, pass "
          r"--sources, or start one with 'exporter add' or 'exporter import'", 1),

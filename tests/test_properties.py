@@ -511,7 +511,7 @@ def test_no_control_character_reaches_any_output(title: str, author: str, abstra
              "comment": comment, "journal_ref": None, "doi": None, "primary_category": "cs.CL",
              "categories": ["cs.CL"]}
     overrides = {"title": title + "T", "venue": venue, "authors": [author + "Bosma", {"family": author + "Le"}]}
-    entry = Entry(index=1, line=1, arxiv=parse_id("2109.01652", "arxiv"), section=section or "Papers", note=note,
+    entry = Entry(index=1, line=1, ids={"arxiv": parse_id("2109.01652", "arxiv")}, section=section or "Papers", note=note,
                   overrides=overrides)
     for over in ({}, overrides):
         record = build_record(replace(entry, overrides=over), arxiv, None, key="wei2021")

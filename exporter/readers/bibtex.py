@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from exporter.errors import IdentifierError
-from exporter.ids import Identifier, Kind, parse_id
+from exporter.ids import Identifier, parse_id
 from exporter.anthology import decode_latex  # as model.from_latex, fast on plain brace groups
 from exporter.model import MONTHS, bibtex_names, clean
 from exporter.readers import Found, Imported, author_value
@@ -93,7 +93,7 @@ def _value(raw: Any, enclosing: str | None, strings: dict[str, str]) -> str:
     return "".join(out)
 
 
-def _try(kind: Kind, candidate: str) -> Identifier | None:
+def _try(kind: str, candidate: str) -> Identifier | None:
     try:
         return parse_id(candidate, kind)
     except IdentifierError:
