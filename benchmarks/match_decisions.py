@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from exporter.anthology import load_index
-from exporter.resolvers.upgrade import decide
+from exporter.finders.scoring import decide
 
 
 def main() -> int:

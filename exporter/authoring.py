@@ -36,18 +36,23 @@ class Candidate:
 
 
 class Listed:
-    """The list's entries by arXiv id, Anthology id and published version: one lookup per new paper."""
+    """The list's entries by each of their ids and by their published version: one lookup per new paper."""
 
     def __init__(self, entries: tuple[Entry, ...], lock: Lock) -> None:
+        from exporter.ids import KINDS
+        from exporter.records import preprint_of
+
         self.by_id: dict[tuple[str, str], tuple[Entry, str]] = {}
+        published: dict[tuple[str, str], tuple[Entry, str]] = {}
         for entry in reversed(entries):  # the first entry wins
-            if entry.arxiv:
-                self.by_id[("arxiv", entry.arxiv.id)] = (entry, "the same arXiv id")
-                upgrade = lock.upgrades.get(entry.arxiv.full) if entry.upgrade and not entry.acl else None
-                if upgrade and ("acl", upgrade["acl"]) not in self.by_id:
-                    self.by_id[("acl", upgrade["acl"])] = (entry, "its published version")
-            if entry.acl:
-                self.by_id[("acl", entry.acl.id)] = (entry, "the same Anthology id")
+            for ident in entry.ids.values():
+                label = KINDS[ident.kind].label
+                self.by_id[(ident.kind, ident.id)] = (entry, f"the same {label} id")
+            match = (lock.published.get(entry.uid) or {}).get("match") if preprint_of(entry) else None
+            if match:
+                published[(match["kind"], match["id"])] = (entry, "its published version")
+        # An entry's own id wins over another entry's published version.
+        self.by_id = {**published, **self.by_id}
 
     def find(self, ident: Identifier) -> tuple[Entry, str] | None:
         """The entry that already lists this paper by id, and how; None if none does."""
@@ -74,13 +79,16 @@ def new_table(ident: Identifier, section: str | None, tags: tuple[str, ...], def
 
 def fetched_since(lock: Lock, before: Lock, keep: Sources) -> None:
     """Drop from `lock` what was fetched after `before` for entries `keep` does not have."""
-    from exporter.records import upgrade_of
-
-    arxiv = {e.arxiv.full for e in keep.entries if e.arxiv}
-    acl = {e.acl.id for e in keep.entries if e.acl} | {a for e in keep.entries if (a := upgrade_of(e, lock))}
-    lock.arxiv = {k: v for k, v in lock.arxiv.items() if k in before.arxiv or k in arxiv}
-    lock.upgrades = {k: v for k, v in lock.upgrades.items() if k in before.upgrades or k in arxiv}
-    lock.acl = {k: v for k, v in lock.acl.items() if k in before.acl or k in acl}
+    uids = {e.uid for e in keep.entries}
+    lock.published = {k: v for k, v in lock.published.items() if k in before.published or k in uids}
+    used: dict[str, set[str]] = {}
+    for entry in keep.entries:
+        for ident in entry.ids.values():
+            used.setdefault(ident.kind, set()).add(ident.full)
+        if match := (lock.published.get(entry.uid) or {}).get("match"):
+            used.setdefault(match["kind"], set()).add(match["id"])
+    lock.records = {kind: {k: v for k, v in values.items() if k in before.of(kind) or k in used.get(kind, set())}
+                    for kind, values in lock.records.items()}
 
 
 def screen(candidates: list[Candidate], sources: Sources, lock: Lock) -> tuple[list[Candidate], list[str], list[str]]:

@@ -19,24 +19,23 @@ from exporter.sources import Sources
 
 def check_lock(src: Sources, lock: lockfile.Lock, path: Path, text: str, upgrades: bool = True) -> list[str]:
     """Entries the lock lacks, records and keys no entry uses, hand edits, a file not as exporter writes it."""
-    from exporter.records import assigned_keys, unfinished_upgrade, upgrade_of
-    from exporter.resolvers import missing
+    from exporter.ids import KINDS
+    from exporter.records import assigned_keys, missing_ids, preprint_of, published_version, unfinished_upgrade
 
     problems = []
-    arxiv_missing, acl_missing = missing(src.entries, lock)
-    absent = {f"arxiv:{i}" for i in arxiv_missing} | {f"acl:{i}" for i in acl_missing}
+    absent = False
     for entry in src.entries:
-        for ident in (entry.arxiv, entry.acl):
-            if ident and str(ident) in absent:
-                problems.append(f"{src.path}:{entry.line}: {entry.label}: {ident.kind} record {ident.full!r} "
-                                f"is not in the lock {path}; run 'exporter resolve'")
+        for ident in missing_ids(entry, lock):
+            absent = True
+            problems.append(f"{src.path}:{entry.line}: {entry.label}: {ident.kind} record {ident.full!r} "
+                            f"is not in the lock {path}; run 'exporter resolve'")
     for entry in src.entries if upgrades else ():
-        if entry.arxiv and not entry.acl and entry.upgrade and str(entry.arxiv) not in absent \
-                and entry.arxiv.full not in lock.upgrades:
+        preprint = preprint_of(entry)
+        if preprint and not missing_ids(entry, lock) and entry.uid not in lock.published:
             problems.append(f"{src.path}:{entry.line}: {entry.label}: its published version was never looked for "
                             f"(no decision in {path}); run 'exporter resolve'")
-        elif acl_id := unfinished_upgrade(entry, lock):
-            problems.append(f"{src.path}:{entry.line}: {entry.label}: its published version acl:{acl_id} is matched "
+        elif unfinished := unfinished_upgrade(entry, lock):
+            problems.append(f"{src.path}:{entry.line}: {entry.label}: its published version {unfinished} is matched "
                             f"but its record is not in the lock {path}; run 'exporter resolve'")
     where = lockfile.record_lines(text)
 
@@ -49,16 +48,18 @@ def check_lock(src: Sources, lock: lockfile.Lock, path: Path, text: str, upgrade
         problems.append(f"{at(section, name)}: {what} {name!r} is used by no entry of {src.path}; "
                         "run 'exporter resolve' to drop it")
 
-    arxiv_used = {e.arxiv.full for e in src.entries if e.arxiv}
-    acl_used = {e.acl.id for e in src.entries if e.acl} | {
-        a for e in src.entries if (a := upgrade_of(e, lock))} | {
-        u["acl"] for k, u in lock.upgrades.items() if u and k in arxiv_used}
-    for unused in sorted(set(lock.arxiv) - arxiv_used):
-        orphan("arxiv", unused, "arXiv record")
-    for unused in sorted(set(lock.acl) - acl_used):
-        orphan("acl", unused, "ACL Anthology record")
-    for unused in sorted(set(lock.upgrades) - arxiv_used):
-        orphan("upgrades", unused, "published-version decision for")
+    used: dict[str, set[str]] = {}
+    for entry in src.entries:
+        for ident in entry.ids.values():
+            used.setdefault(ident.kind, set()).add(ident.full)
+        if match := (lock.published.get(entry.uid) or {}).get("match"):
+            used.setdefault(match["kind"], set()).add(match["id"])
+    for kind, values in sorted(lock.records.items()):
+        label = KINDS[kind].label if kind in KINDS else kind
+        for unused in sorted(set(values) - used.get(kind, set())):
+            orphan(kind, unused, f"{label} record")
+    for unused in sorted(set(lock.published) - {e.uid for e in src.entries}):
+        orphan("published", unused, "published-version decision of")
     uids = {e.uid for e in src.entries}
     for uid in sorted(set(lock.keys) - uids):
         orphan("keys", uid, "citation key of")
@@ -70,16 +71,22 @@ def check_lock(src: Sources, lock: lockfile.Lock, path: Path, text: str, upgrade
                 have = f"citation key {lock.keys[uid]!r} is not" if uid in lock.keys else "no citation key, not"
                 problems.append(f"{at('keys', uid)}: {entry.label}: {have} the one exporter "
                                 f"assigns ({expected[uid]!r}); run 'exporter build'")
-    for kind, name in lock.edited():
-        what = {"arxiv": f"arxiv record {name!r} was edited by hand (it is not what arXiv sent)",
-                "acl": f"acl record {name!r} was edited by hand (it is not what the ACL Anthology sent)",
-                "upgrades": f"the published-version decision for {name!r} was edited by hand",
-                "keys": f"the citation key of {name} was edited by hand"}[kind]
+    for section, name in lock.edited():
+        if section == "published":
+            what = f"the published-version decision of {name} was edited by hand"
+        elif section == "keys":
+            what = f"the citation key of {name} was edited by hand"
+        else:
+            what = (f"{section} record {name!r} was edited by hand (it is not what "
+                    f"{KINDS[section].label if section in KINDS else 'upstream'} sent)")
         fix = {"keys": f"delete that line and run 'exporter build' (pin a key with key = \"...\" in {src.path})",
-               "upgrades": f"use upgrade = false in {src.path}, and run 'exporter resolve --refresh'"}.get(
-            kind, f"put corrections in {src.path} and run 'exporter resolve --refresh' to fetch it again")
-        problems.append(f"{at(kind, name)}: {what}; {fix}")
-    if not problems and text != lock.to_json():
+               "published": f"use upgrade = false in {src.path}, and run 'exporter resolve --refresh'"}.get(
+            section, f"put corrections in {src.path} and run 'exporter resolve --refresh' to fetch it again")
+        problems.append(f"{at(section, name)}: {what}; {fix}")
+    if not problems and lock.migrated_from:
+        problems.append(f"{path}: lock format {lock.migrated_from}, which this exporter reads and migrates; run "
+                        f"'exporter build' to write it in format {lockfile.FORMAT}")
+    if not problems and not lock.migrated_from and text != lock.to_json():
         first = _first_difference(text, lock.to_json())
         problems.append(f"{path}:{first}: not as exporter writes it (edited by hand?); "
                         "run 'exporter resolve' to rewrite it")
@@ -103,7 +110,8 @@ _RECORD_STARTS = {"refs.bib": r"^@", "refs.ris": r"^TY  - ", "refs.json": r"^  \
 def _paper_at(want: str, line: int, name: str, src: Sources, lock: lockfile.Lock,
               where: dict[tuple[str, str], int]) -> str:
     """` in entry N (id), whose lock record is at line L` for the paper that holds `line` of an output."""
-    from exporter.records import upgrade_of
+    from exporter.ids import KINDS
+    from exporter.records import published_version
 
     lines = want.splitlines()
     # A difference on a blank line between two records belongs to the record after it.
@@ -119,11 +127,11 @@ def _paper_at(want: str, line: int, name: str, src: Sources, lock: lockfile.Lock
     if not 0 < count <= len(src.entries):
         return ""
     entry = src.entries[count - 1]
-    published = upgrade_of(entry, lock)
-    if entry.acl or published:  # the Anthology record leads the outputs
-        locked = where.get(("acl", entry.acl.id if entry.acl else published or ""))
-    else:
-        locked = where.get(("arxiv", entry.arxiv.full)) if entry.arxiv else None
+    # The record that leads the outputs: a published venue's (the entry's own, or its matched version's).
+    idents = sorted(entry.ids.values(), key=lambda i: not KINDS[i.kind].published)
+    if (published := published_version(entry, lock)) and not (idents and KINDS[idents[0].kind].published):
+        idents.insert(0, published)
+    locked = where.get((idents[0].kind, idents[0].full)) if idents else None
     return f" in {entry.label}" + (f", whose lock record is at line {locked}" if locked else "")
 
 

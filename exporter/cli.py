@@ -174,22 +174,20 @@ def _load(ctx: Context) -> tuple[Sources, Lock, Path]:
 
 
 def _print_upgrades(report: ResolveReport) -> None:
-    """The published-versions table at the end of a resolve."""
+    """The published-versions table at the end of a resolve: which finder upgraded which entry, and doubts."""
     if not report.checked:
         return
-    from exporter.resolvers.upgrade import venue_label
-
-    rows = [("upgraded", e.arxiv.id, c.paper.id, venue_label(c.paper.id), c.describe())
-            for e, c in report.upgraded if e.arxiv]
-    rows += [("not applied", e.arxiv.id, c.paper.id, venue_label(c.paper.id), c.describe())
-             for e, candidates in report.doubtful if e.arxiv for c in candidates[:3]]
+    rows = [("upgraded", e.uid, str(f.ident), f.label, f"{name}: {f.evidence}")
+            for e, name, f in report.upgraded]
+    rows += [("not applied", e.uid, str(f.ident), f.label, f"{name}: {f.evidence}")
+             for e, name, candidates in report.doubtful for f in candidates[:3]]
     widths = [max((len(r[i]) for r in rows), default=0) for i in range(4)]
     for row in rows:
         click.echo("  " + "  ".join(v.ljust(w) for v, w in zip(row, widths)) + "  " + row[4], err=True)
-    doubtful = len(report.doubtful)
-    click.echo(f"published versions: {len(report.upgraded)} upgraded, {doubtful} with doubtful candidates "
-               f"(not applied), {report.checked - len(report.upgraded)} without; "
-               f"{report.checked} arXiv entries checked against {report.index_size} Anthology papers", err=True)
+    checked = max(report.checked.values())
+    searched = "; ".join(f"{name}: {n} checked against {report.searched[name]}" for name, n in report.checked.items())
+    click.echo(f"published versions: {len(report.upgraded)} upgraded, {len(report.doubtful)} with doubtful "
+               f"candidates (not applied), {checked - len(report.upgraded)} without; {searched}", err=True)
 
 
 def _resolve(
@@ -213,10 +211,12 @@ def _resolve(
         raise
     # Save whatever resolved, even when some entries failed: nothing fetched is lost.
     changed = lockfile.save(path, lock)
-    fetched = report.arxiv_fetched + report.acl_fetched
+    fetched = report.total_fetched
     if fetched:
-        click.echo(f"{path}: {report.arxiv_fetched} arXiv and {report.acl_fetched} ACL Anthology "
-                   f"record{'' if fetched == 1 else 's'} fetched", err=True)
+        from exporter.ids import KINDS
+
+        counts = [f"{n} {KINDS[k].label if k in KINDS else k}" for k, n in report.fetched.items() if n]
+        click.echo(f"{path}: {' and '.join(counts)} record{'' if fetched == 1 else 's'} fetched", err=True)
     elif changed:
         click.echo(f"{path}: updated", err=True)
     _print_upgrades(report)

@@ -11,8 +11,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, NamedTuple
 
+from exporter.ids import KINDS
 from exporter.sources import Entry
 from exporter.text import strip_controls
 
@@ -220,6 +221,39 @@ def from_acl(data: Mapping[str, Any]) -> Record:
     )
 
 
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+class Converter(NamedTuple):
+    """How the lock records of one kind of identifier become Records, and what that relies on.
+
+    `fields` maps each field `to_record` needs to a check of its value: the lock refuses a
+    record that fails one (a hand edit or a bad merge), naming its line.
+    """
+
+    to_record: Callable[[Mapping[str, Any]], Record]
+    fields: Mapping[str, Callable[[Any], bool]]
+
+
+# Kind of identifier -> its converter: one row per kind that has records (see exporter.ids.KINDS).
+CONVERTERS: dict[str, Converter] = {
+    "arxiv": Converter(from_arxiv, {
+        "id": lambda v: isinstance(v, str),
+        "title": lambda v: isinstance(v, str),
+        "authors": _is_str_list,
+        "abstract": lambda v: v is None or isinstance(v, str),
+        "published": lambda v: v is None or isinstance(v, str),
+        "primary_category": lambda v: v is None or isinstance(v, str),
+    }),
+    "acl": Converter(from_acl, {
+        "id": lambda v: isinstance(v, str),
+        "entrytype": lambda v: isinstance(v, str),
+        "fields": lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
+    }),
+}
+
+
 def _override_names(values: list[Any]) -> tuple[Name, ...]:
     # Cleaned like every other name: the BibTeX writer decides how to brace a name by its spaces.
     return tuple(
@@ -260,26 +294,29 @@ def apply_overrides(record: Record, overrides: Mapping[str, Any]) -> Record:
     return replace(record, **changes)
 
 
-def build_record(entry: Entry, arxiv: Mapping[str, Any] | None, acl: Mapping[str, Any] | None, key: str) -> Record:
-    """Merge what the lock holds for one entry: the Anthology record leads, arXiv stays as eprint."""
-    preprint = from_arxiv(arxiv) if arxiv else None
-    if acl:
-        record = from_acl(acl)
+def build_record(entry: Entry, found: Mapping[str, Mapping[str, Any]], key: str) -> Record:
+    """Merge what the lock holds for one entry (`found`: lock records by kind, the entry's own ids in
+    registry order, then its published version's): a published venue's record leads, arXiv stays as eprint."""
+    converted = {kind: CONVERTERS[kind].to_record(data) for kind, data in found.items()}
+    lead = next((r for kind, r in converted.items() if KINDS[kind].published), None)
+    preprint = converted.get("arxiv")
+    if lead is not None:
+        record = lead
         if preprint:
             record = replace(record, arxiv=preprint.arxiv, arxiv_class=preprint.arxiv_class,
                              arxiv_issued=preprint.arxiv_issued)
-    elif preprint:
-        record = preprint
+    elif converted:
+        record = next(iter(converted.values()))
     else:  # a manual entry: everything comes from the TOML
         kind = "paper-conference" if "venue" in entry.overrides else "document"
         record = Record(id="", type=kind, title="", author=(), issued=())
     record = apply_overrides(record, entry.overrides)
     first = record.arxiv_issued or record.issued
     list_date = entry.date if entry.date is not None else (f"{first[0]}.{first[1]}" if len(first) > 1 else "")
-    if entry.acl:
-        link = ANTHOLOGY.format(entry.acl.id)
-    elif entry.arxiv:
-        link = ARXIV_ABS.format(entry.arxiv.id)
+    # The list links the entry's venue page if it names one, else its preprint.
+    shown = sorted(entry.ids.values(), key=lambda i: not KINDS[i.kind].published)
+    if shown:
+        link = KINDS[shown[0].kind].link.format(shown[0].id)
     else:
         link = record.URL or (f"https://doi.org/{record.DOI}" if record.DOI else "")
     return _scrubbed(replace(record, id=key, link=link, list_date=list_date, section=entry.section,

@@ -1,60 +1,89 @@
-"""From sources plus lock to the list of records the writers render (no network here)."""
+"""From sources plus lock to the list of records the writers render (no network here).
+
+The one home of the rules that join an entry to the lock: which records it needs, which
+preprints may be replaced by their published version and by which, and citation keys.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from exporter.errors import OfflineError
+from exporter.ids import KINDS, Identifier
 from exporter.lock import Lock
 from exporter.model import Record, assign_keys, build_record
 from exporter.sources import Entry, Sources
 
 
-def _unlocked(entry: Entry, lock: Lock) -> bool:
-    return bool((entry.arxiv and entry.arxiv.full not in lock.arxiv) or (entry.acl and entry.acl.id not in lock.acl))
+def missing_ids(entry: Entry, lock: Lock) -> list[Identifier]:
+    """The entry's own ids whose records the lock lacks."""
+    return [i for i in entry.ids.values() if i.full not in lock.of(i.kind)]
 
 
-def _matched(entry: Entry, lock: Lock) -> str | None:
-    """The Anthology id matched to this entry's preprint, if one was and the entry allows it."""
-    if entry.acl or not entry.arxiv or not entry.upgrade:
+def preprint_of(entry: Entry) -> Identifier | None:
+    """The preprint whose published version may replace this entry's record: its arXiv id, when the entry
+    names no published venue's id itself and allows it (`upgrade = true`, the default)."""
+    if not entry.upgrade or any(KINDS[k].published for k in entry.ids):
         return None
-    match = lock.upgrades.get(entry.arxiv.full)
-    return match["acl"] if match else None
+    return entry.ids.get("arxiv")
 
 
-def upgrade_of(entry: Entry, lock: Lock) -> str | None:
-    """The Anthology id that replaces this entry's preprint, if one was matched and is allowed."""
-    matched = _matched(entry, lock)
-    return matched if matched in lock.acl else None
+def _match(entry: Entry, lock: Lock, finders: tuple[str, ...] | None) -> Identifier | None:
+    """The published version a finder matched to this entry's preprint (one of `finders`, if given)."""
+    if preprint_of(entry) is None:
+        return None
+    match = (lock.published.get(entry.uid) or {}).get("match")
+    if not match or finders is not None and match["finder"] not in finders:
+        return None
+    return Identifier(match["kind"], match["id"])
 
 
-def unfinished_upgrade(entry: Entry, lock: Lock) -> str | None:
-    """The Anthology id matched to this entry whose record the lock lacks (its download failed)."""
-    matched = _matched(entry, lock)
-    return matched if matched and matched not in lock.acl else None
+def published_version(entry: Entry, lock: Lock, finders: tuple[str, ...] | None = None) -> Identifier | None:
+    """The published version that replaces this entry's preprint: matched, allowed, and in the lock."""
+    match = _match(entry, lock, finders)
+    return match if match and match.id in lock.of(match.kind) else None
+
+
+def unfinished_upgrade(entry: Entry, lock: Lock, finders: tuple[str, ...] | None = None) -> Identifier | None:
+    """The published version matched to this entry whose record the lock lacks (its download failed)."""
+    match = _match(entry, lock, finders)
+    return match if match and match.id not in lock.of(match.kind) else None
 
 
 def unfinished_message(entry: Entry, lock: Lock) -> str:
     """Why an entry cannot be written yet: its metadata, or its matched published version's, is missing."""
-    if _unlocked(entry, lock):
+    if missing_ids(entry, lock):
         return f"{entry.label}: not in the lock"
-    return f"{entry.label}: its published version acl:{unfinished_upgrade(entry, lock)} is matched but not in the lock"
+    return f"{entry.label}: its published version {unfinished_upgrade(entry, lock)} is matched but not in the lock"
+
+
+def _found(entry: Entry, lock: Lock, upgrade: Identifier | None) -> dict[str, Any]:
+    found = {i.kind: lock.of(i.kind)[i.full] for i in entry.ids.values()}
+    if upgrade is not None:
+        found[upgrade.kind] = lock.of(upgrade.kind)[upgrade.id]
+    return found
 
 
 def _build(entries: tuple[Entry, ...], lock: Lock, upgrades: bool = True) -> list[tuple[Entry, Record]]:
     """A keyless record for every entry whose metadata the lock holds, in list order."""
-    from exporter.resolvers.upgrade import venue_label
-
     built = []
     for e in entries:
-        if _unlocked(e, lock):
+        if missing_ids(e, lock):
             continue
-        upgraded = upgrade_of(e, lock) if upgrades else None
-        acl_id = e.acl.id if e.acl else upgraded
-        record = build_record(e, lock.arxiv.get(e.arxiv.full) if e.arxiv else None,
-                              lock.acl.get(acl_id) if acl_id else None, key="")
-        built.append((e, replace(record, venue=venue_label(upgraded)) if upgraded else record))
+        upgraded = published_version(e, lock) if upgrades else None
+        record = build_record(e, _found(e, lock, upgraded), key="")
+        if upgraded is not None:
+            record = replace(record, venue=_venue_label(upgraded))
+        built.append((e, record))
     return built
+
+
+def _venue_label(ident: Identifier) -> str:
+    """The short venue the list shows after a preprint's date: `ACL 2023`."""
+    from exporter.venues import label
+
+    return label(ident)
 
 
 def entry_keys(built: list[tuple[Entry, Record]], locked: dict[str, str]) -> dict[str, str]:
@@ -87,7 +116,7 @@ def assigned_keys(sources: Sources, lock: Lock) -> dict[str, str]:
 def require_locked(sources: Sources, lock: Lock, upgrades: bool, hint: str = "run 'exporter resolve'") -> None:
     """OfflineError naming, one line each, every entry the lock cannot write yet (with `upgrades`, also
     those whose matched published version's record is missing)."""
-    absent = [e for e in sources.entries if _unlocked(e, lock) or upgrades and unfinished_upgrade(e, lock)]
+    absent = [e for e in sources.entries if missing_ids(e, lock) or upgrades and unfinished_upgrade(e, lock)]
     lines = [f"{sources.path}:{e.line}: {unfinished_message(e, lock)}; {hint}" for e in absent]
     if len(lines) > 1:
         lines.insert(0, f"{len(lines)} entries cannot be written from the lock:")
@@ -98,7 +127,7 @@ def require_locked(sources: Sources, lock: Lock, upgrades: bool, hint: str = "ru
 def records(sources: Sources, lock: Lock, upgrades: bool = True, missing_ok: bool = False) -> list[Record]:
     """One record per entry, in list order; every entry must be in the lock (or is left out, with `missing_ok`).
 
-    With `upgrades`, a preprint matched to its Anthology version is written as that version.
+    With `upgrades`, a preprint matched to its published version is written as that version.
     """
     if not missing_ok:
         require_locked(sources, lock, upgrades)

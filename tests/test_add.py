@@ -69,7 +69,7 @@ def test_a_listed_paper_is_refused_and_nothing_changes(project: Path) -> None:
 @pytest.mark.parametrize(
     ("given", "how"),
     [
-        ("10.18653/v1/2022.acl-long.244", "the same Anthology id"),
+        ("10.18653/v1/2022.acl-long.244", "the same ACL Anthology id"),
         ("https://aclanthology.org/2023.acl-long.754.pdf", "its published version"),  # Self-Instruct, upgraded
         ("arXiv:2104.08773v3", "the same arXiv id"),
     ],
@@ -93,7 +93,7 @@ def test_a_new_paper_is_appended_and_every_other_line_kept(project: Path, served
            "Scaling Instruction-Finetuned Language Models" in err
     # Resolved by the real resolver through the (fake) API: the same record as the committed lock's.
     lock = json.loads((project / LOCK).read_text(encoding="utf-8"))
-    assert lock["arxiv"]["2210.11416"] == COMMITTED_LOCK["arxiv"]["2210.11416"]
+    assert lock["records"]["arxiv"]["2210.11416"] == COMMITTED_LOCK["records"]["arxiv"]["2210.11416"]
     assert len(served.arxiv_requests) == 1
     assert "chung2022scaling" in (project / "outputs" / "refs.bib").read_text(encoding="utf-8")
     assert run("check") == (0, "", "sources/papers.toml: sources, lock and outputs in outputs are in order\n")
@@ -121,7 +121,7 @@ def test_unknown_ids_are_reported_and_the_rest_added(project: Path, served: Fake
     assert "Error: 2401.99999: not resolved: " in err
     assert (project / TOML).read_text(encoding="utf-8") == before + '\n[[papers]]\narxiv = "2210.11416"\n'
     lock = json.loads((project / LOCK).read_text(encoding="utf-8"))
-    assert "2210.11416" in lock["arxiv"] and "2401.99999" not in lock["arxiv"]
+    assert "2210.11416" in lock["records"]["arxiv"] and "2401.99999" not in lock["records"]["arxiv"]
     # --no-build: the outputs wait for the next build, and check says so.
     code, out, _ = run("check")
     assert code == 1 and out.startswith("outputs/refs.bib:")

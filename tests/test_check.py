@@ -108,7 +108,7 @@ def test_a_lock_reformatted_by_hand_is_named_at_its_line(project: Path) -> None:
 def test_lock_records_missing_and_orphaned(project: Path) -> None:
     path = project / "sources" / "papers.lock.json"
     lock = json.loads(path.read_text(encoding="utf-8"))
-    lock["arxiv"]["2401.00001"] = lock["arxiv"].pop("2109.01652")  # one record gone, one no entry uses
+    lock["records"]["arxiv"]["2401.00001"] = lock["records"]["arxiv"].pop("2109.01652")  # one record gone, one no entry uses
     path.write_text(json.dumps(lock, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
     code, lines = check()
     assert code == 1
@@ -122,11 +122,11 @@ def test_lock_records_missing_and_orphaned(project: Path) -> None:
 
 
 def test_a_damaged_lock_is_one_line(project: Path) -> None:
-    edit(project / "sources" / "papers.lock.json", '"format": 1', '"format": 1,,')
+    edit(project / "sources" / "papers.lock.json", '"format": 2', '"format": 2,,')
     code, lines = check()
     assert code == 1 and len(lines) == 1
     line = next(n for n, text in enumerate((project / "sources" / "papers.lock.json").read_text().splitlines(), 1)
-                if '"format": 1,,' in text)
+                if '"format": 2,,' in text)
     assert lines[0].startswith(f"sources/papers.lock.json:{line}: unreadable lock file (")
 
 
@@ -223,10 +223,11 @@ def test_crlf_line_ends_are_a_difference(project: Path) -> None:
 @pytest.mark.parametrize(
     ("section", "needle", "old", "new", "what"),
     [
-        ("upgrades", '"2212.10560": {', '"score": 1.0', '"score": 0.5',
-         "the published-version decision for '2212.10560' was edited by hand; use upgrade = false"),
-        ("upgrades", '"2109.01652": null', "null", '{"acl": "2023.acl-long.754", "score": 1.0}',
-         "the published-version decision for '2109.01652' was edited by hand"),
+        ("published", '"arxiv:2212.10560": {', '"score": 1.0', '"score": 0.5',
+         "the published-version decision of arxiv:2212.10560 was edited by hand; use upgrade = false"),
+        ("published", '"arxiv:2109.01652": {', '"match": null',
+         '"match": {"finder": "acl", "kind": "acl", "id": "2023.acl-long.754", "score": 1.0}',
+         "the published-version decision of arxiv:2109.01652 was edited by hand"),
         ("keys", '"arxiv:2109.01652": "wei2021finetuned"', '"wei2021finetuned"', '"wei2021flan"',
          "the citation key of arxiv:2109.01652 was edited by hand; delete that line and run 'exporter build'"),
     ],
@@ -245,7 +246,10 @@ def test_decisions_and_keys_edited_by_hand(project: Path, section: str, needle: 
 
 
 def test_a_decision_deleted_from_the_lock(project: Path) -> None:
-    edit(project / "sources" / "papers.lock.json", '    "2110.08207": null,\n', "")
+    path = project / "sources" / "papers.lock.json"
+    text = path.read_text(encoding="utf-8")
+    at = text.index('    "arxiv:2110.08207": {', text.index('  "published": {'))
+    path.write_text(text[:at] + text[text.index("\n    },\n", at) + len("\n    },\n"):], encoding="utf-8")
     assert check() == (1, ["sources/papers.toml:29: entry 3 (arxiv:2110.08207): its published version was never "
                            "looked for (no decision in sources/papers.lock.json); run 'exporter resolve'"])
     # Without published versions the decision is not needed, but its digest shows the deletion.

@@ -197,9 +197,9 @@ def test_a_user_template_renders_the_list(project: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda lock: lock["arxiv"]["2109.01652"].pop("title"), "arxiv record '2109.01652' has a damaged or missing 'title'"),
-        (lambda lock: lock["arxiv"]["2109.01652"].update(authors=None), "arxiv record '2109.01652' has a damaged or missing 'authors'"),
-        (lambda lock: lock["acl"].update({"2022.acl-long.244": None}), "acl record '2022.acl-long.244' is not an object"),
+        (lambda lock: lock["records"]["arxiv"]["2109.01652"].pop("title"), "arxiv record '2109.01652' has a damaged or missing 'title'"),
+        (lambda lock: lock["records"]["arxiv"]["2109.01652"].update(authors=None), "arxiv record '2109.01652' has a damaged or missing 'authors'"),
+        (lambda lock: lock["records"]["acl"].update({"2022.acl-long.244": None}), "acl record '2022.acl-long.244' is not an object"),
         (lambda lock: lock.update(keys=[]), "'keys' must map entries to citation keys (strings)"),
     ],
 )

@@ -265,28 +265,29 @@ CASES = [
          r"Error: sources/papers\.lock\.json: not an exporter lock \(no format number\); delete it and run "
          r"'exporter resolve'", 1),
     Case("lock: a future format", edit_lock(lambda d: d.update(format=99)), ["build", "--offline"],
-         r"Error: sources/papers\.lock\.json: lock format 99 is newer than this exporter reads \(format 1\); "
+         r"Error: sources/papers\.lock\.json: lock format 99 is newer than this exporter reads \(format 2\); "
          r"upgrade exporter .+", 1),
     Case("lock: a future format, check", edit_lock(lambda d: d.update(format=99)), ["check"], r"1 problem", 1,
-         stdout=r"sources/papers\.lock\.json: lock format 99 is newer than this exporter reads \(format 1\); "
+         stdout=r"sources/papers\.lock\.json: lock format 99 is newer than this exporter reads \(format 2\); "
                 r"upgrade exporter .+"),
     Case("lock: not UTF-8", write(LOCK, BAD_LOCK), ["build", "--offline"],
          rf"Error: sources/papers\.lock\.json:{BAD_LOCK_LINE}: unreadable lock file \(not UTF-8[^)]*\); "
          r"delete it and run 'exporter resolve'", 1),
-    Case("lock: a record's damaged field", edit_lock(lambda d: d["arxiv"]["2109.01652"].update(title=None)),
+    Case("lock: a record's damaged field", edit_lock(lambda d: d["records"]["arxiv"]["2109.01652"].update(title=None)),
          ["build", "--offline"],
          r"Error: sources/papers\.lock\.json:\d+: arxiv record '2109\.01652' has a damaged or missing 'title'; "
          r"fix it or delete it and run 'exporter resolve'", 1,),
-    Case("lock: an Anthology record's damaged fields", edit_lock(lambda d: d["acl"]["2022.acl-long.244"].update(fields=[])),
+    Case("lock: an Anthology record's damaged fields", edit_lock(lambda d: d["records"]["acl"]["2022.acl-long.244"].update(fields=[])),
          ["export", "--format", "bibtex"],
          r"Error: sources/papers\.lock\.json:\d+: acl record '2022\.acl-long\.244' has a damaged or missing "
          r"'fields'; fix it or delete it and run 'exporter resolve'", 1,),
     Case("lock: keys not a mapping", edit_lock(lambda d: d.update(keys=["wei2021finetuned"])), ["build", "--offline"],
          r"Error: sources/papers\.lock\.json(?::\d+)?: 'keys' must map entries to citation keys \(strings\); fix it "
          r"or delete it and run 'exporter resolve'", 1),
-    Case("lock: an upgrade that is not {acl: id}", edit_lock(lambda d: d["upgrades"].update({"2109.01652": "2022.acl-long.1"})),
+    Case("lock: a decision that is not {checked, match}",
+         edit_lock(lambda d: d["published"].update({"arxiv:2109.01652": "2022.acl-long.1"})),
          ["build", "--offline"],
-         r"Error: sources/papers\.lock\.json:\d+: [^\n]*'2109\.01652'[^\n]*", 1,),
+         r"Error: sources/papers\.lock\.json:\d+: [^\n]*'arxiv:2109\.01652'[^\n]*", 1,),
     Case("lock: damaged, add", write(LOCK, "{\n"), ["add", "2401.00001"],
          r"Error: sources/papers\.lock\.json:2: unreadable lock file \(.+\); delete it and run 'exporter resolve'", 1),
 
@@ -381,7 +382,7 @@ CASES = [
          r"\(arxiv:2109\.01652\) .+ \(the same arXiv id\); nothing changed", 1),
     Case("add: a listed Anthology id", nothing, ["add", "2022.acl-long.244"],
          r"Error: 2022\.acl-long\.244: already in the list as sources/papers\.toml:22: entry 1 \(arxiv:2104\.08773\) "
-         r".+ \(the same Anthology id\); nothing changed", 1),
+         r".+ \(the same ACL Anthology id\); nothing changed", 1),
     Case("add: papers as an inline array", write(SOURCES, 'papers = [{arxiv = "2109.01652"}]\n'), ["add", "2110.08207"],
          r"Error: sources/papers\.toml(?::1)?: its papers are an inline array \(papers = \[\.\.\.\]\); write them as "
          r"\[\[papers\]\] tables to add papers", 1),

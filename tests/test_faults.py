@@ -103,11 +103,16 @@ def reduce_lock(project: Path, *, arxiv: Iterable[str] = (), acl: Iterable[str] 
     for ident in acl:
         del lock.acl[ident]
     for ident in decisions:
-        del lock.upgrades[ident]
+        del lock.published[f"arxiv:{ident}"]
     for uid in keys:
         del lock.keys[uid]
     lockfile.save(path, lock)
     return lockfile.load(path)
+
+
+def upgrades(lock: lockfile.Lock) -> dict[str, str | None]:
+    """Published-version decisions by arXiv id: the matched id, or None when none matched."""
+    return {uid.removeprefix("arxiv:"): d["match"]["id"] if d["match"] else None for uid, d in lock.published.items()}
 
 
 def entries_named(project: Path, idents: Iterable[str]) -> set[str]:
@@ -156,7 +161,7 @@ def assert_lock_sound(
         served_acl = parse_bibtex(anthology_bibtex(services.anthology[ident]), ident)
         assert record == served_acl, f"ACL Anthology record {ident} is not what the Anthology served"
     if before is not None:
-        for kind in ("arxiv", "acl", "upgrades"):
+        for kind in ("arxiv", "acl", "published"):
             have, had = getattr(lock, kind), getattr(before, kind)
             lost = sorted(i for i in had if i not in have or have[i] != had[i])
             assert not lost, f"{kind} values lost or changed by the run: {lost}"
@@ -279,7 +284,7 @@ def test_hung_anthology_ends_in_bounded_time(project: Path, fake_services: FakeS
     result = run_cli(project, fake_services, "resolve", "--timeout", str(timeout), "--retries", str(retries))
     # Every entry whose Anthology record (its own or its published version's) hung is named.
     assert_lock_sound(project, fake_services, result, code=1, before=before,
-                      failing=["2104.08773"] + [k for k, v in lock.upgrades.items() if v] + extra, absent=hung)
+                      failing=["2104.08773"] + [k for k, v in upgrades(lock).items() if v] + extra, absent=hung)
     naive = len(hung) * (retries + 1) * timeout  # 45 s without a budget
     assert result.seconds < 12, f"a hung service took {result.seconds:.1f} s (without the budget: {naive:.0f} s)"
     assert len(fake_services.acl_requests) == (retries + 1) + 2, [r.path for r in fake_services.acl_requests]
@@ -309,10 +314,10 @@ def test_failing_dump_keeps_what_was_fetched(project: Path, fake_services: FakeS
     lock = assert_lock_sound(project, fake_services, result, code=1, before=before, failing=DUMP_ARXIV)
     assert not fake_services.faults, "every try was made" if faults > 1 else "a dump that is not gzip is not retried"
     for line in entries_named(project, DUMP_ARXIV):
-        assert re.search(rf"^{re.escape(line)}: published version not checked: ", result.stderr, re.M), result.stderr
+        assert re.search(rf"^{re.escape(line)}: published version not checked \(ACL Anthology\): ", result.stderr, re.M), result.stderr
     # Everything fetched in the run is kept; nothing was decided for the unchecked preprints.
     assert set(DUMP_ARXIV) <= set(lock.arxiv) and "2022.acl-long.244" in lock.acl
-    assert not set(DUMP_ARXIV) & set(lock.upgrades)
+    assert not set(DUMP_ARXIV) & set(upgrades(lock))
     cache = Path(os.environ["EXPORTER_CACHE_DIR"])
     assert not temp_files(cache) and not (cache / "anthology.bib.gz").exists()
     # Without the fault, a later resolve finishes the job: the lock is the committed one.
@@ -328,7 +333,7 @@ def test_failing_dump_keeps_what_was_fetched(project: Path, fake_services: FakeS
 
 def test_failed_published_version_records_stay_decided(project: Path, fake_services: FakeServices) -> None:
     committed = lockfile.load(project / LOCK)
-    matched = {k: v["acl"] for k, v in committed.upgrades.items() if v and v["acl"].startswith("2023.findings-")}
+    matched = {k: v for k, v in upgrades(committed).items() if v and v.startswith("2023.findings-")}
     assert len(matched) == 7
     refetched = sorted(matched)[:3]  # re-matched in this run; the other four were decided earlier
     before = reduce_lock(project, arxiv=refetched, decisions=refetched, acl=matched.values())
@@ -338,7 +343,7 @@ def test_failed_published_version_records_stay_decided(project: Path, fake_servi
     lock = assert_lock_sound(project, fake_services, result, code=1, before=before, failing=list(matched),
                              absent=list(matched.values()))
     for arxiv_id, acl_id in matched.items():  # every decision is kept, also the three made now
-        assert lock.upgrades[arxiv_id] == committed.upgrades[arxiv_id]
+        assert lock.published[f"arxiv:{arxiv_id}"] == committed.published[f"arxiv:{arxiv_id}"]
     assert result.stderr.count("not fetched: ACL Anthology is unreachable") == 4  # budget: 2 + 1 + 1 tries
     fake_services.faults.clear()
     named = entries_named(project, list(matched))
@@ -513,7 +518,7 @@ def test_concurrent_adds_both_land(project: Path, fake_services: FakeServices,
         for arxiv_id in ids:
             assert text.count(f'arxiv = "{arxiv_id}"') == 1, f"attempt {attempt}: {arxiv_id} lost"
         lock = lockfile.load(project / LOCK)
-        assert set(ids) <= set(lock.arxiv) and set(ids) <= set(lock.upgrades)
+        assert set(ids) <= set(lock.arxiv) and set(ids) <= set(upgrades(lock))
         check = run_cli(project, fake_services, "check")
         assert check.returncode == 0, f"attempt {attempt}: {check.stdout}{check.stderr}"
 

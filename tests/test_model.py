@@ -120,13 +120,12 @@ def test_a_manual_entry_is_built_from_the_toml_alone() -> None:
 
     entry = Entry(index=1, line=1, overrides={"title": "Alpaca", "authors": ["Rohan Taori"], "year": 2023, "month": 3,
                                               "url": "https://crfm.stanford.edu/2023/03/13/alpaca.html"})
-    record = build_record(entry, None, None, key="taori2023alpaca")
+    record = build_record(entry, {}, key="taori2023alpaca")
     assert (record.type, record.title, record.author, record.issued) == (
         "document", "Alpaca", (Name("Taori", "Rohan"),), (2023, 3))
     assert (record.link, record.list_date, record.arxiv, record.DOI) == (
         "https://crfm.stanford.edu/2023/03/13/alpaca.html", "2023.3", "", "")
     assert entry.uid == "manual:alpaca" and entry.manual
     # With a venue and no type it is a conference paper; with only a DOI the list links the DOI.
-    paper = build_record(Entry(index=2, line=5, overrides={"title": "X", "venue": "ICML 2023", "doi": "10.1/x"}),
-                         None, None, key="x")
+    paper = build_record(Entry(index=2, line=5, overrides={"title": "X", "venue": "ICML 2023", "doi": "10.1/x"}), {}, key="x")
     assert (paper.type, paper.container_title, paper.link) == ("paper-conference", "ICML 2023", "https://doi.org/10.1/x")

@@ -514,7 +514,7 @@ def test_no_control_character_reaches_any_output(title: str, author: str, abstra
     entry = Entry(index=1, line=1, ids={"arxiv": parse_id("2109.01652", "arxiv")}, section=section or "Papers", note=note,
                   overrides=overrides)
     for over in ({}, overrides):
-        record = build_record(replace(entry, overrides=over), arxiv, None, key="wei2021")
+        record = build_record(replace(entry, overrides=over), {"arxiv": arxiv}, key="wei2021")
         texts = [v for v in vars(record).values() if isinstance(v, str)]
         texts += [part for n in record.author for part in (n.family, n.given, n.suffix)]
         assert not any(_unwanted(c) for t in texts for c in t), record

@@ -36,12 +36,12 @@ def test_the_67_seed_papers_cost_one_arxiv_request(fake_services: FakeServices) 
     assert queries[0]["max_results"] == "100"
     assert report.failures == {}
     # 1 Anthology record named in the TOML, 25 published versions found in the dump.
-    assert (report.arxiv_fetched, report.acl_fetched) == (67, 26)
+    assert report.fetched == {"arxiv": 67, "acl": 26}
     assert len(lock.arxiv) == 67 and len(lock.acl) == 26 and "2022.acl-long.244" in lock.acl
     assert len(set(lock.keys.values())) == 67
     # Nothing is missing any more: a second run asks nothing.
     before = len(fake_services.requests)
-    assert resolve(sources, lock, settings(fake_services)).arxiv_fetched == 0
+    assert resolve(sources, lock, settings(fake_services)).total_fetched == 0
     assert len(fake_services.requests) == before
 
 

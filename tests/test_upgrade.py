@@ -22,7 +22,7 @@ from exporter import anthology
 from exporter.cli import main
 from exporter.lock import Lock
 from exporter.resolvers import Settings, resolve
-from exporter.resolvers.upgrade import decide, title_similarity, venue_label
+from exporter.finders.scoring import decide, title_similarity, venue_label
 from exporter.sources import load
 
 ROOT = Path(__file__).parent.parent
@@ -46,7 +46,7 @@ def test_every_seed_paper_gets_exactly_its_anthology_version(index: anthology.In
     expected = truth()
     assert len(expected) == 26
     got = {}
-    for arxiv_id, record in LOCK["arxiv"].items():
+    for arxiv_id, record in LOCK["records"]["arxiv"].items():
         decision = decide(record, index)
         if decision.match:
             got[arxiv_id] = decision.match.paper.id
@@ -54,27 +54,27 @@ def test_every_seed_paper_gets_exactly_its_anthology_version(index: anthology.In
 
 
 def test_near_misses_are_reported_never_applied(index: anthology.Index) -> None:
-    decision = decide(LOCK["arxiv"]["2212.10560"], index)
+    decision = decide(LOCK["records"]["arxiv"]["2212.10560"], index)
     assert decision.match is not None and decision.match.paper.id == "2023.acl-long.754"
     assert decision.doubtful and all(not c.confident for c in decision.doubtful)
     assert all("nearmiss" in c.paper.id for c in decision.doubtful)
     # The same title with other authors alone is never confident.
-    alone = dict(LOCK["arxiv"]["2212.10560"], authors=["Someone Else", "Another Person"])
+    alone = dict(LOCK["records"]["arxiv"]["2212.10560"], authors=["Someone Else", "Another Person"])
     decision = decide(alone, index)
     assert decision.match is None and decision.doubtful[0].title == 1.0
 
 
 def test_a_retitled_paper_matches_on_authors_and_close_title(index: anthology.Index) -> None:
-    record = dict(LOCK["arxiv"]["2212.10560"], title="Self-Instruct: Aligning Language Model with Self Generated Instructions")
+    record = dict(LOCK["records"]["arxiv"]["2212.10560"], title="Self-Instruct: Aligning Language Model with Self Generated Instructions")
     decision = decide(record, index)
     assert decision.match is not None and decision.match.paper.id == "2023.acl-long.754"
 
 
 def test_arxiv_doi_and_journal_ref_are_evidence(index: anthology.Index) -> None:
-    record = dict(LOCK["arxiv"]["2212.10560"], title="Something else entirely", doi="10.18653/v1/2023.acl-long.754")
+    record = dict(LOCK["records"]["arxiv"]["2212.10560"], title="Something else entirely", doi="10.18653/v1/2023.acl-long.754")
     decision = decide(record, index)
     assert decision.match is not None and decision.match.evidence == "doi"
-    weak = dict(LOCK["arxiv"]["2212.10560"], title="Self-Instruct: Aligning Language Models to Instructions They Generate Themselves")
+    weak = dict(LOCK["records"]["arxiv"]["2212.10560"], title="Self-Instruct: Aligning Language Models to Instructions They Generate Themselves")
     assert decide(weak, index).match is None
     vouched = dict(weak, journal_ref="ACL 2023")
     match = decide(vouched, index).match
@@ -82,7 +82,7 @@ def test_arxiv_doi_and_journal_ref_are_evidence(index: anthology.Index) -> None:
 
 
 def test_a_paper_outside_the_year_window_is_not_matched(index: anthology.Index) -> None:
-    record = dict(LOCK["arxiv"]["2212.10560"], published="2015-01-01T00:00:00Z")
+    record = dict(LOCK["records"]["arxiv"]["2212.10560"], published="2015-01-01T00:00:00Z")
     assert decide(record, index).match is None
 
 
@@ -129,22 +129,22 @@ def test_resolve_upgrades_the_seed_papers_and_respects_opt_outs(
     lock = Lock()
     report = resolve(sources, lock, settings(fake_services))
     expected = {k: v for k, v in truth().items() if k != "2104.08773"}  # entry 1 names its Anthology id itself
-    assert {e.arxiv.id: c.paper.id for e, c in report.upgraded if e.arxiv} == expected
-    assert report.checked == 66 and report.failures == {}
-    assert {k: v["acl"] for k, v in lock.upgrades.items() if v} == expected
+    assert {e.arxiv.id: f.ident.id for e, _, f in report.upgraded if e.arxiv} == expected
+    assert report.checked == {"acl": 66} and report.failures == {}
+    assert {k.removeprefix("arxiv:"): v["match"]["id"] for k, v in lock.published.items() if v["match"]} == expected
     assert set(expected.values()) <= set(lock.acl)
     dumps = [r for r in fake_services.requests if r.path == "/anthology.bib.gz"]
     assert len(dumps) == 1
     # Checked entries are not checked again; the dump is not even fetched.
-    assert resolve(sources, lock, settings(fake_services)).checked == 0
+    assert resolve(sources, lock, settings(fake_services)).checked == {}
     assert len([r for r in fake_services.requests if r.path == "/anthology.bib.gz"]) == 1
     # Per entry: upgrade = false.
     entries = tuple(replace(e, upgrade=False) if e.arxiv and e.arxiv.id == "2212.10560" else e for e in sources.entries)
     report = resolve(replace(sources, entries=entries), lock, settings(fake_services), refresh=True)
-    assert "2212.10560" not in {e.arxiv.id for e, _ in report.upgraded if e.arxiv}
-    assert report.checked == 65
+    assert "2212.10560" not in {e.arxiv.id for e, _, _ in report.upgraded if e.arxiv}
+    assert report.checked == {"acl": 65}
     # Per run: --no-upgrade checks nothing.
-    assert resolve(sources, Lock(), settings(fake_services), upgrade=False).checked == 0
+    assert resolve(sources, Lock(), settings(fake_services), upgrade=False).checked == {}
 
 
 def test_resolve_refresh_then_offline_build_use_the_published_versions(
@@ -159,7 +159,7 @@ def test_resolve_refresh_then_offline_build_use_the_published_versions(
     result = CliRunner().invoke(main, ["resolve", "--refresh"])
     assert result.exit_code == 0, result.output
     assert "published versions: 25 upgraded" in result.stderr
-    assert re.search(r"upgraded +2212\.10560 +2023\.acl-long\.754 +ACL 2023", result.stderr)
+    assert re.search(r"upgraded +arxiv:2212\.10560 +acl:2023\.acl-long\.754 +ACL 2023 +acl: score 1\.00", result.stderr)
     monkeypatch.setenv("EXPORTER_ARXIV_URL", "http://127.0.0.1:9/api/query")  # no network from here on
     monkeypatch.setenv("EXPORTER_ACL_URL", "http://127.0.0.1:9")
     result = CliRunner().invoke(main, ["build", "--offline"])

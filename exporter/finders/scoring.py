@@ -1,4 +1,4 @@
-"""Find the ACL Anthology version of arXiv preprints: title match confirmed by authors and year.
+"""Scoring a candidate published version against an arXiv preprint: title match confirmed by authors and year.
 
 Evidence, strongest first: an ACL DOI in arXiv's own `doi` field; the normalised title
 (exact, or close for retitled papers) confirmed by the first author's family name, the
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Mapping
 
+from exporter import venues
 from exporter.model import ascii_fold, from_arxiv_tex
 
 if TYPE_CHECKING:
@@ -167,21 +168,6 @@ def decide(record: Mapping[str, Any], index: Index) -> Decision:
     return Decision(None, tuple(confident) + doubtful)
 
 
-# Venue labels for the Markdown list: "2023.acl-long.754" -> "ACL 2023".
-_OLD_PREFIXES = {"P": "ACL", "N": "NAACL", "D": "EMNLP", "E": "EACL", "C": "COLING", "Q": "TACL", "J": "CL",
-                 "K": "CoNLL", "S": "SemEval", "W": "Workshop", "L": "LREC", "I": "IJCNLP", "H": "HLT"}
-
-
 def venue_label(anthology_id: str) -> str:
-    """A short venue name from an Anthology id: `ACL 2023`, `Findings of EMNLP 2022`, `EMNLP 2019`."""
-    if m := re.fullmatch(r"([0-9]{4})\.([a-z0-9]+)(?:-([a-z0-9]+))?\.[0-9]+", anthology_id):
-        year, venue, volume = m[1], m[2], m[3] or ""
-        if venue == "findings":
-            return f"Findings of {volume.upper()} {year}" if volume else f"Findings {year}"
-        if venue == "tacl":
-            return f"TACL {year}"
-        return f"{venue.upper()} {year}"
-    if m := re.fullmatch(r"([A-Z])([0-9]{2})-[0-9]{4}", anthology_id):
-        year = int(m[2])
-        return f"{_OLD_PREFIXES.get(m[1], m[1])} {1900 + year if year > 50 else 2000 + year}"
-    return anthology_id
+    """A short venue name from an Anthology id (see exporter.venues)."""
+    return venues.anthology(anthology_id)
