@@ -787,6 +787,7 @@ def fetch_dump(settings: Settings, cache_dir: Path, progress_factory: ProgressFa
     url = dump_url(settings)
     directory = cache_dir
     dump = directory / DUMP_NAME
+    _remove_old_temps(directory)
     headers = _validators(directory, url)
     factory = progress_factory or _download_bar
     session = TimeoutSession(settings.timeout)
@@ -829,6 +830,23 @@ def fetch_dump(settings: Settings, cache_dir: Path, progress_factory: ProgressFa
     meta = {"url": url, **fresh}
     _write_atomic(directory / META_NAME, (json.dumps(meta, indent=2, sort_keys=True) + "\n").encode())
     return dump
+
+
+def _remove_old_temps(directory: Path, age: float = 24 * 3600) -> None:
+    """Delete partial downloads a killed run left in the cache. The cache is shared by every list, so
+    only files older than a day go: a download in progress elsewhere is younger."""
+    import time
+
+    try:
+        leftovers = list(directory.glob(".*.tmp"))
+    except OSError:
+        return
+    for path in leftovers:
+        try:
+            if time.time() - path.stat().st_mtime > age:
+                path.unlink()
+        except OSError:
+            continue
 
 
 def _fingerprint(directory: Path) -> str:
@@ -875,5 +893,12 @@ def open_index(
     except IndexFormatError:
         pass  # another format or Python version, or damaged: rebuilt below
     index = build_index(parse_dump_file(dump), source=source)
+    if not len(index):
+        # A gzipped error page, say: no decision may be made against it, and it must not be revalidated
+        # (a 304 would keep it) but downloaded again next time.
+        for name in (DUMP_NAME, META_NAME, INDEX_NAME):
+            (directory / name).unlink(missing_ok=True)
+        raise AnthologyCacheError(f"the ACL Anthology dump from {dump_url(settings)} holds no papers (not a BibTeX "
+                                  "export?); it was discarded and is downloaded again next time")
     save_index(index, index_path)
     return index

@@ -150,8 +150,12 @@ def check_outputs(src: Sources, lock: lockfile.Lock, outputs: Path, dialect: str
         except FileNotFoundError:
             problems.append(f"{path}: missing; run 'exporter build'")
             continue
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(f"{path}: cannot read: {exc}")
+        except UnicodeDecodeError as exc:
+            line = path.read_bytes().count(b"\n", 0, exc.start) + 1
+            problems.append(f"{path}:{line}: not UTF-8; run 'exporter build'")
+            continue
+        except OSError as exc:
+            problems.append(f"{path}: cannot read: {exc.strerror or exc}")
             continue
         if have != want:
             line = _first_difference(have, want)
@@ -181,17 +185,12 @@ def run(sources_path: Path, outputs: Path, dialect: str | None = None, unicode: 
                                        (outputs, [w.filename for w in WRITERS.values()]))
                  for p in stale_temps(folder, names)]
     try:
-        text = path.read_bytes().decode("utf-8")  # as written: no newline translation
-    except FileNotFoundError:
-        text = None
-    except OSError as exc:
-        return [f"{path}: cannot read: {exc.strerror}"]
-    except UnicodeDecodeError as exc:
-        return [f"{path}: not UTF-8 (byte {exc.start}); delete it and run 'exporter resolve'"]
-    try:
-        lock = lockfile.load(path)
+        lock = lockfile.load(path)  # names the line of an unreadable or damaged lock
+        text = path.read_bytes().decode("utf-8") if path.exists() else None  # as written: no newline translation
     except ExporterError as exc:
         return [str(exc)]
+    except OSError as exc:
+        return [f"{path}: cannot read: {exc.strerror}"]
     upgrades = src.meta.upgrades(upgrades)
     problems = [f"{src.path}:{e.line}: {e.label}: the same paper as entry {first.index} (line {first.line}), "
                 f"titled {title!r}" for e, first, title in same_titles(src.entries, lock)]

@@ -62,11 +62,16 @@ def _writes_list(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(ctx: Context, *args: Any, **kwargs: Any) -> Any:
+        from exporter.errors import ExporterError
         from exporter.files import remove_stale_temps, writer_lock
         from exporter.lock import lock_path
         from exporter.writers import WRITERS
 
-        wait = float(os.environ.get("EXPORTER_LOCK_WAIT") or 600)
+        raw = os.environ.get("EXPORTER_LOCK_WAIT") or "600"
+        try:
+            wait = float(raw)
+        except ValueError:
+            raise ExporterError(f"EXPORTER_LOCK_WAIT must be a number of seconds, not {raw!r}") from None
         with writer_lock(ctx.sources, lambda m: click.echo(m, err=True), wait):
             remove_stale_temps(ctx.sources.parent, (ctx.sources.name, lock_path(ctx.sources).name))
             remove_stale_temps(ctx.outputs, (w.filename for w in WRITERS.values()))
@@ -152,6 +157,23 @@ def main(ctx: click.Context, sources: Path, outputs: Path | None) -> None:
     the lock file, and `build` writes every output from it.
     """
     ctx.obj = Context(sources=sources, outputs=outputs if outputs is not None else default_outputs(sources))
+    _stop_cleanly_on_signals()
+
+
+def _stop_cleanly_on_signals() -> None:
+    """SIGTERM and SIGHUP (timeout, CI cancellation, a closed terminal) end a run as Ctrl-C does: what
+    was fetched is saved, temporary files are removed, nothing is half-written. Exit 128 + the signal."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            try:
+                signal.signal(getattr(signal, name), stop)
+            except ValueError:  # not the main thread (an embedding application): leave its handlers
+                return
 
 
 def default_outputs(sources: Path) -> Path:
@@ -159,10 +181,14 @@ def default_outputs(sources: Path) -> Path:
 
     Relative to the working directory as `sources` is, so the default list gives plain `outputs`.
     """
-    folder = sources.parent
+    folder = sources.absolute().parent
     if folder.name == "sources":
         folder = folder.parent
-    return folder / "outputs"
+    outputs = folder / "outputs"
+    try:  # shown relative to the working folder when below it, as the default list's `outputs`
+        return outputs.relative_to(Path.cwd())
+    except ValueError:
+        return outputs if sources.is_absolute() else Path(os.path.relpath(outputs))
 
 
 def _load(ctx: Context) -> tuple[Sources, Lock, Path]:
@@ -220,9 +246,10 @@ def _resolve(
     elif changed:
         click.echo(f"{path}: updated", err=True)
     _print_upgrades(report)
-    if report.failures:
+    if report.failures or report.pending:
         lines = {e.label: f"{src.path}:{e.line}: {e.label}" for e in src.entries}
-        raise ResolveError({lines[label]: reason for label, reason in report.failures.items()}, fetched)
+        failed = {**report.failures, **report.pending}
+        raise ResolveError({lines[e.label]: failed[e.label] for e in src.entries if e.label in failed}, fetched)
     return src, lock, report
 
 
@@ -514,11 +541,12 @@ def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any
     # Entries by index: the new ones come after the list's own.
     new = {e.index: c for e, c in zip(trial.entries[len(src.entries):], candidates)}
     failures: dict[str, str] = {}
+    pending: dict[str, str] = {}
     if settings is not None:
         from exporter.resolvers import resolve
 
         report = resolve(trial, lock, settings, upgrade=upgrades, progress_factory=_progress)
-        failures = report.failures
+        failures, pending = report.failures, report.pending
     bad = {e.index: f"{new[e.index].given}: not resolved: {failures[e.label]}"
            for e in trial.entries if e.index in new and e.label in failures}
     for entry in trial.entries[:len(src.entries)]:  # the list's own entries still missing from the lock
@@ -539,17 +567,26 @@ def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any
         return []
     shown = {r.id: r for r in records(final, lock, upgrades=upgrades, missing_ok=True)}
     keys = {**lock.keys, **{e.uid: e.key for e in final.entries if e.key}}
+    announced = []
     for entry in final.entries[len(src.entries):] if announce else ():
         record = shown.get(keys.get(entry.uid, ""))
-        click.echo(f"{'would add' if dry_run else 'added'} {final.path}:{entry.line}: {entry.label}"
-                   + (f" as {record.id}: {record.title}" if record else ""), err=True)
+        announced.append(f"{'would add' if dry_run else 'added'} {final.path}:{entry.line}: {entry.label}"
+                         + (f" as {record.id}: {record.title}" if record else ""))
+        if entry.label in pending:  # its own record is in; the published version is looked for next time
+            announced.append(f"{final.path}:{entry.line}: {entry.label}: {pending[entry.label]}; "
+                             "'exporter resolve' tries again")
     if dry_run:
+        click.echo("\n".join(announced), err=True)
         click.echo("\n".join(c.toml for c in accepted), nl=False)
         return accepted
+    # The sources first: if the lock cannot be written after them, build resolves what it lacks; the
+    # other way round, the lock would hold records of papers the list does not have.
+    write_atomic(ctx.sources, ("\ufeff" if _had_bom(ctx) else "") + final_text)
     lock_path = lockfile.lock_path(ctx.sources)
     if settings is not None or lock_path.exists():  # an import that resolved nothing makes no lock
         lockfile.save(lock_path, lock)
-    write_atomic(ctx.sources, ("\ufeff" if _had_bom(ctx) else "") + final_text)
+    for line in announced:
+        click.echo(line, err=True)
     if build is not None:
         try:
             _write_outputs(ctx, final, lock, upgrades, *build)

@@ -123,17 +123,22 @@ def writer_lock(sources: Path, notify: Callable[[str], None], wait: float) -> It
 
     The folder, not a file in it: its inode survives the atomic renames of the files inside, the
     kernel releases the lock when a run is killed, and no lock file is left in the user's tree. A
-    second run waits, saying so, up to `wait` seconds, then fails clearly. Where the folder does
-    not exist yet there is nothing to serialise; without flock (Windows) runs are not serialised.
+    second run waits, saying so, up to `wait` seconds, then fails clearly. The real folder is
+    locked (a symlinked sources file locks its target's folder); where it does not exist yet (a new
+    list), its nearest existing ancestor is, so runs that create the same list take turns too.
+    Without flock (Windows) runs are not serialised.
     """
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
         yield
         return
+    folder = Path(os.path.realpath(sources)).parent
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent
     try:
-        fd = os.open(sources.absolute().parent, os.O_RDONLY)
-    except OSError:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # unreadable: no run can write the list's files there either
         yield
         return
     try:

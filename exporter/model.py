@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping, NamedTuple
 
 from exporter.ids import KINDS
 from exporter.sources import Entry
-from exporter.text import strip_controls
+from exporter.text import strip_controls_in
 
 ARXIV_ABS = "https://arxiv.org/abs/{}"
 ANTHOLOGY = "https://aclanthology.org/{}/"
@@ -297,7 +297,8 @@ def apply_overrides(record: Record, overrides: Mapping[str, Any]) -> Record:
 def build_record(entry: Entry, found: Mapping[str, Mapping[str, Any]], key: str) -> Record:
     """Merge what the lock holds for one entry (`found`: lock records by kind, the entry's own ids in
     registry order, then its published version's): a published venue's record leads, arXiv stays as eprint."""
-    converted = {kind: CONVERTERS[kind].to_record(data) for kind, data in found.items()}
+    # Upstream text may carry control characters: gone before names are split and white space collapsed.
+    converted = {kind: CONVERTERS[kind].to_record(strip_controls_in(data)) for kind, data in found.items()}
     lead = next((r for kind, r in converted.items() if KINDS[kind].published), None)
     preprint = converted.get("arxiv")
     if lead is not None:
@@ -319,25 +320,8 @@ def build_record(entry: Entry, found: Mapping[str, Mapping[str, Any]], key: str)
         link = KINDS[shown[0].kind].link.format(shown[0].id)
     else:
         link = record.URL or (f"https://doi.org/{record.DOI}" if record.DOI else "")
-    return _scrubbed(replace(record, id=key, link=link, list_date=list_date, section=entry.section,
-                             tags=entry.tags, note=entry.note, code=entry.code))
-
-
-def _scrubbed(record: Record) -> Record:
-    """The record with control characters and bidi overrides removed from every text (see `text`)."""
-    changes: dict[str, Any] = {}
-    for name, value in vars(record).items():
-        if isinstance(value, str):
-            if (kept := strip_controls(value)) != value:
-                changes[name] = kept
-        elif value and isinstance(value, tuple) and isinstance(value[0], Name):
-            names = tuple(Name(*(strip_controls(part) for part in (n.family, n.given, n.suffix))) for n in value)
-            if names != value:
-                changes[name] = names
-        elif value and isinstance(value, tuple) and isinstance(value[0], str):
-            if (texts := tuple(strip_controls(v) for v in value)) != value:
-                changes[name] = texts
-    return replace(record, **changes) if changes else record
+    return replace(record, id=key, link=link, list_date=list_date, section=entry.section, tags=entry.tags,
+                   note=entry.note, code=entry.code)
 
 
 # --- citation keys -------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any
 
 from exporter.errors import IdentifierError, SourceError
 from exporter.ids import KINDS, Identifier, parse_id
-from exporter.text import strip_controls
+from exporter.text import strip_controls_in
 
 # Per-paper keys and their types. Overrides replace resolved fields of the record.
 OVERRIDES: dict[str, type | tuple[type, ...]] = {
@@ -266,6 +266,9 @@ def parse(text: str, path: Path) -> Sources:
     display = str(path)
     try:
         data = tomllib.loads(text)
+        data = strip_controls_in(data)  # TOML escapes can spell any character (\u0000, \u202e)
+    except RecursionError:
+        raise SourceError(display, None, None, "invalid TOML: nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
@@ -324,10 +327,8 @@ def _load_meta(raw: Any, display: str, line: int | None, problems: list[SourceEr
         elif key == "bibtex_dialect" and value not in ("bibtex", "biblatex"):
             problems.append(SourceError(display, line, "[list]", f"'bibtex_dialect' must be \"bibtex\" or "
                                         f"\"biblatex\", not {value!r}"))
-        elif key == "badges":
-            values[key] = tuple(strip_controls(b) for b in value)
         else:
-            values[key] = strip_controls(value) if isinstance(value, str) else value
+            values[key] = tuple(value) if key == "badges" else value
     return ListMeta(**values)
 
 

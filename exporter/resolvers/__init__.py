@@ -39,7 +39,9 @@ class ResolveReport:
     """What a resolve run did: records fetched per kind, published versions found, failures by entry label."""
 
     fetched: dict[str, int] = field(default_factory=dict)  # kind -> records fetched
-    failures: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)  # entry label -> why its own records failed
+    # entry label -> why its published version could not be checked or fetched (its own records are in)
+    pending: dict[str, str] = field(default_factory=dict)
     checked: dict[str, int] = field(default_factory=dict)  # finder -> preprints it looked at
     searched: dict[str, str] = field(default_factory=dict)  # finder -> what it searched ("3078 ... papers")
     upgraded: list[tuple[Entry, str, Found]] = field(default_factory=list)  # (entry, finder, match)
@@ -80,14 +82,16 @@ def resolve(
     wanted = {k: list(dict.fromkeys(wanted[k])) for k in sorted(wanted, key=lambda k: list(KINDS).index(k)
                                                                 if k in KINDS else len(KINDS))}
     failed = _fetch(wanted, lock, settings, report, progress_factory)
-    if upgrade and not offline:
-        failed.update(_find_published_versions(entries, lock, settings, refresh, finders, report))
+    pending = _find_published_versions(entries, lock, settings, refresh, finders, report) if upgrade and not offline \
+        else {}
     for entry in entries:
         idents = list(entry.ids.values())
         reasons = [(i.kind, failed[str(i)]) for i in idents if str(i) in failed]
         if reasons:
             # Name the kind only when the entry has two ids to tell apart.
             report.failures[entry.label] = "; ".join(f"{k}: {r}" if len(idents) > 1 else r for k, r in reasons)
+        elif (preprint := preprint_of(entry)) and str(preprint) in pending:
+            report.pending[entry.label] = pending[str(preprint)]
     if prune:
         _prune(lock, entries)
         lock.set_keys(assigned_keys(sources, lock))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Callable
 
 from exporter.resolvers.http import PermanentError, Settings, TimeoutSession, TransientError, classify_status, with_retries
 
 SERVICE = "ACL Anthology"
+# bibtexparser logs blocks it cannot parse; a failed parse is reported here, by entry.
+logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
+logging.getLogger("bibtexparser").propagate = False
 
 
 def parse_bibtex(text: str, anthology_id: str) -> dict[str, Any]:

@@ -111,7 +111,8 @@ def fetch(
     """
     import arxiv
 
-    client = arxiv.Client(page_size=BATCH, delay_seconds=settings.delay, num_retries=0)
+    # The delay between requests is kept by the HTTP layer (also after failures and Retry-After).
+    client = arxiv.Client(page_size=BATCH, delay_seconds=0, num_retries=0)
     client.query_url_format = settings.arxiv_url + "?{}"
     client._session = _FeedSession(settings.timeout)  # the package's own session has no timeout
 
@@ -134,7 +135,7 @@ def fetch(
             return results
 
         try:
-            results = with_retries(query, settings, SERVICE)
+            results = with_retries(query, settings, SERVICE, delay=settings.delay)
         except EmptyPageError as exc:
             failures.update({i: f"{exc}; check it on arxiv.org" for i in batch})
             progress(len(batch))

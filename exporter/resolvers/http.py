@@ -27,6 +27,7 @@ GIVE_UP_AFTER = 3
 class _ServiceState:
     failures: int = 0  # requests in a row that failed after their retries
     reason: str = ""  # why the last one failed
+    not_before: float = 0.0  # time.monotonic() before which the service is not asked again (delay, Retry-After)
 
 
 @dataclass
@@ -100,7 +101,23 @@ class TimeoutSession(requests.Session):
         kwargs.setdefault("timeout", self.timeout)
         # Name this tool, not the library: the arxiv package sends its own User-Agent.
         kwargs["headers"] = {**(kwargs.get("headers") or {}), "user-agent": USER_AGENT}
-        return super().request(method, url, *args, **kwargs)
+        if kwargs.get("stream"):  # the caller reads the body itself (the dump download, with progress)
+            return super().request(method, url, *args, **kwargs)
+        # requests' timeout bounds each read, not the answer: a server that trickles a byte at a time
+        # would never time out. Read the body here, against one deadline for the whole request.
+        deadline = time.monotonic() + self.timeout
+        response = super().request(method, url, *args, stream=True, **kwargs)
+        body = bytearray()
+        try:
+            for chunk in response.iter_content(1 << 16):
+                body += chunk
+                if time.monotonic() > deadline:
+                    raise requests.Timeout(f"answer not complete after {self.timeout:g} s")
+        finally:
+            response.close()
+        response._content = bytes(body)  # as requests keeps a read body
+        response._content_consumed = True
+        return response
 
 
 def retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -144,11 +161,13 @@ def _describe(exc: BaseException, settings: Settings, tries: str = "") -> str:
     return f"{exc} ({tries})" if tries else str(exc)
 
 
-def with_retries(call: Callable[[], T], settings: Settings, service: str) -> T:
+def with_retries(call: Callable[[], T], settings: Settings, service: str, delay: float = 0.0) -> T:
     """Run `call`, retrying TransientError and network faults with backoff, jitter and Retry-After.
 
-    `service` names the service for the run's budget and for messages. Raises TransientError
-    once the tries are spent, and UnreachableError without trying when the service was given up.
+    `service` names the service for the run's budget and for messages. Every request to it starts
+    at least `delay` seconds after the previous one ended, and no sooner than a Retry-After it
+    sent asks, whatever came in between (a failure, another batch). Raises TransientError once
+    the tries are spent, and UnreachableError without trying when the service was given up.
     """
     from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
@@ -157,14 +176,24 @@ def with_retries(call: Callable[[], T], settings: Settings, service: str) -> T:
         raise UnreachableError(reason)
     state = budget.state(service)
     attempts = settings.attempts if state.failures == 0 else 1  # a failing service: one try each
+
+    def paced() -> T:
+        if (wait_for := state.not_before - time.monotonic()) > 0:
+            time.sleep(wait_for)
+        try:
+            return call()
+        except TransientError as exc:
+            if exc.retry_after is not None:
+                state.not_before = time.monotonic() + min(exc.retry_after, settings.max_wait * 5)
+            raise
+        finally:
+            state.not_before = max(state.not_before, time.monotonic() + delay)
+
     backoff = wait_random_exponential(multiplier=settings.backoff, max=settings.max_wait)
 
     def wait(retry_state: Any) -> float:
-        seconds = backoff(retry_state)
-        exc = retry_state.outcome.exception() if retry_state.outcome else None
-        if isinstance(exc, TransientError) and exc.retry_after is not None:
-            seconds = max(seconds, min(exc.retry_after, settings.max_wait * 5))
-        return seconds
+        # At least what the service asked for (Retry-After) or its delay; `paced` sleeps any rest.
+        return max(backoff(retry_state), state.not_before - time.monotonic())
 
     def tell(retry_state: Any) -> None:
         if settings.notify is not None and retry_state.outcome is not None and retry_state.next_action:
@@ -176,7 +205,7 @@ def with_retries(call: Callable[[], T], settings: Settings, service: str) -> T:
                         before_sleep=tell, reraise=True)
     tries = f"after {attempts} tr{'y' if attempts == 1 else 'ies'}"
     try:
-        result = retrying(call)
+        result = retrying(paced)
     except PermanentError:
         state.failures = 0  # it answered: the service is up, the id is wrong
         raise
