@@ -103,8 +103,8 @@ def _first_difference(have: str, want: str) -> int:
     return min(len(have_lines), len(want_lines))
 
 
-# Where each record starts in an output, to name the paper at a stale line.
-_RECORD_STARTS = {"refs.bib": r"^@", "refs.ris": r"^TY  - ", "refs.json": r"^  \{", "README.md": r"^1\. "}
+# Where each record starts in an output (by file name), to name the paper at a stale line.
+_RECORD_STARTS = {w.filename: w.record_start for w in WRITERS.values()}
 
 
 def _paper_at(want: str, line: int, name: str, src: Sources, lock: lockfile.Lock,
@@ -139,11 +139,16 @@ def check_outputs(src: Sources, lock: lockfile.Lock, outputs: Path, dialect: str
                   upgrades: bool, lock_text: str = "") -> list[str]:
     """Each output file that is missing or differs from what `exporter build` would write now."""
     from exporter.records import records
-    from exporter.writers import render_all
+    from exporter.writers import formats_of, render_all
 
     problems = []
     where = lockfile.record_lines(lock_text)
-    for name, want in render_all(records(src, lock, upgrades=upgrades), src.meta, dialect, unicode).items():
+    try:
+        formats = formats_of(src)
+    except SourceError as exc:
+        return [str(exc)]
+    for name, want in render_all(records(src, lock, upgrades=upgrades), src.meta, dialect, unicode,
+                                 formats=formats).items():
         path = outputs / name
         try:
             have = path.read_bytes().decode("utf-8")  # as written: no newline translation

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from exporter.resolvers import ResolveReport, Settings
     from exporter.sources import Sources
 
-FORMATS = ("bibtex", "csljson", "ris", "markdown")
+from exporter.writers import WRITERS  # the writer table: export --format choices
+
+FORMATS = tuple(WRITERS)
 
 
 @dataclass
@@ -317,12 +319,12 @@ def _write_outputs(ctx: Context, src: Sources, lock: Lock, upgrades: bool, diale
     """Write the four outputs from the lock alone (refs.bib options: given, else the list's)."""
     from exporter.files import write_all
     from exporter.records import records
-    from exporter.writers import render_all
+    from exporter.writers import formats_of, render_all
 
     recs = records(src, lock, upgrades=upgrades)
     # Render everything, then write all or nothing: a failing writer or a file that cannot be
     # written leaves no mixed outputs.
-    texts = render_all(recs, src.meta, *src.meta.bibtex(dialect, unicode))
+    texts = render_all(recs, src.meta, *src.meta.bibtex(dialect, unicode), formats=formats_of(src))
     changed = write_all({ctx.outputs / name: text for name, text in texts.items()})
     for path, new in changed.items():
         click.echo(f"{path}: {len(recs)} entr{'y' if len(recs) == 1 else 'ies'}{'' if new else ' (unchanged)'}",
@@ -626,8 +628,7 @@ def check(ctx: Context, upgrade: bool | None, bibtex_dialect: str | None, bibtex
 @main.command()
 @click.argument("outputs_dir", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--check", "only", multiple=True, metavar="NAME",
-              help="Run only this check (repeatable): bibtex, biber, biber-datamodel, pandoc-citeproc, "
-              "csl-schema, rispy, citation-js, cross-format, commonmark.")
+              help="Run only this check (repeatable); a name that is no check lists them all.")
 @click.pass_obj
 @_fail_cleanly
 def validate(ctx: Context, outputs_dir: Path | None, only: tuple[str, ...]) -> None:

@@ -51,6 +51,7 @@ LIST_KEYS: dict[str, type | tuple[type, ...]] = {
     "bibtex_dialect": str,  # "bibtex" or "biblatex" (--bibtex-dialect)
     "bibtex_unicode": bool,  # --bibtex-unicode
     "upgrade": bool,  # false: --no-upgrade
+    "outputs": list,  # the formats `build` writes and `check` compares (exporter.writers.WRITERS names)
 }
 # CSL types a paper can be given with `type` (a manual entry's kind, or a correction).
 TYPES = ("paper-conference", "article-journal", "report", "webpage", "book", "thesis", "document")
@@ -119,6 +120,8 @@ class ListMeta:
     bibtex_dialect: str = "bibtex"
     bibtex_unicode: bool = False
     upgrade: bool = True
+    outputs: tuple[str, ...] | None = None  # None: the default formats
+    key_lines: dict[str, int] = field(default_factory=dict, compare=False)  # line of each [list] key, for messages
 
     def bibtex(self, dialect: str | None = None, unicode: bool | None = None) -> tuple[str, bool]:
         """The refs.bib dialect and unicode options: as given (on the command line), else the list's."""
@@ -282,6 +285,8 @@ def parse(text: str, path: Path) -> Sources:
             problems.append(SourceError(display, lines.top_key(key), None,
                                         f"unknown top-level key {key!r} (expected [list] and [[papers]])"))
     meta = _load_meta(data.get("list", {}), display, lines.list_header or lines.top_key("list"), problems)
+    if isinstance(data.get("list"), dict):
+        meta = replace(meta, key_lines={k: n for k in data["list"] if (n := lines.list_key(k))})
     if meta.template:
         template_path = path.parent / meta.template
         try:
@@ -324,11 +329,15 @@ def _load_meta(raw: Any, display: str, line: int | None, problems: list[SourceEr
         elif not isinstance(value, expected) or (key == "badges" and not all(isinstance(b, str) for b in value)):
             kind = "a list of strings" if key == "badges" else _type_name(expected)
             problems.append(SourceError(display, line, "[list]", f"{key!r} must be {kind}"))
+        elif key == "outputs" and not (value and all(isinstance(v, str) for v in value)
+                                       and len(set(value)) == len(value)):
+            problems.append(SourceError(display, line, "[list]", "'outputs' must list output formats, each once "
+                                        "(e.g. [\"bibtex\", \"csljson\", \"ris\", \"markdown\", \"hayagriva\"])"))
         elif key == "bibtex_dialect" and value not in ("bibtex", "biblatex"):
             problems.append(SourceError(display, line, "[list]", f"'bibtex_dialect' must be \"bibtex\" or "
                                         f"\"biblatex\", not {value!r}"))
         else:
-            values[key] = tuple(value) if key == "badges" else value
+            values[key] = tuple(value) if key in ("badges", "outputs") else value
     return ListMeta(**values)
 
 

@@ -1,7 +1,8 @@
 """`exporter validate`: read an outputs folder back with the real clients and check that they agree.
 
 Each check is a small function `(outputs) -> Result`: LaTeX with BibTeX and with biber, pandoc's
-citeproc, the CSL-JSON schema, rispy, citation-js, markdown-it-py. A missing tool fails its check.
+citeproc, the CSL-JSON schema, rispy, citation-js, markdown-it-py, and the Typst compiler on refs.yml
+and refs.bib. A missing tool fails its check.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from exporter.errors import ExporterError
 
-BIB, CSL, RIS, MARKDOWN = "refs.bib", "refs.json", "refs.ris", "README.md"
+BIB, CSL, RIS, MARKDOWN, YML = "refs.bib", "refs.json", "refs.ris", "README.md", "refs.yml"
 
 # Seconds per run of a tool: a cold TeX run (font maps, format) can take a while, a hung one must not.
 TEX_TIMEOUT = 180.0
@@ -42,6 +43,8 @@ INSTALL = {
     "jsonschema": "Python package jsonschema (pip install 'exporter[test]')",
     "rispy": "Python package rispy (pip install 'exporter[test]')",
     "markdown_it": "Python package markdown-it-py (pip install 'exporter[test]')",
+    "typst": "Python package typst, 0.14 or later (pip install 'exporter[test]')",
+    "yaml": "Python package PyYAML (pip install 'exporter[test]')",
 }
 ACL_NATBIB = "acl_natbib.bst"
 
@@ -97,9 +100,19 @@ def check(name: str) -> Callable[[Callable[[Path], str]], Callable[[Path], Resul
     return register
 
 
+# Checks of an output that a list may not write: they join the default set when the folder
+# has that file (asked for by name, they run, and fail without it).
+OPTIONAL = {"typst": YML, "typst-bib": YML}
+
+
+def default_checks(outputs: Path) -> list[str]:
+    """The checks `exporter validate` runs without --check: all, but those of outputs not written."""
+    return [name for name in CHECKS if name not in OPTIONAL or (outputs / OPTIONAL[name]).is_file()]
+
+
 def run(outputs: Path, names: Iterable[str] | None = None) -> Iterator[Result]:
-    """Run the named checks (all by default) on an outputs folder, in order, one Result each."""
-    for name in names or CHECKS:
+    """Run the named checks (by default `default_checks`) on an outputs folder, in order, one Result each."""
+    for name in names or default_checks(outputs):
         yield CHECKS[name](outputs)
 
 
@@ -693,6 +706,42 @@ def _ris_papers(outputs: Path) -> list[Paper]:
     return papers
 
 
+def hayagriva_text(value: Any) -> str:
+    """The text of a Hayagriva formattable string: `{...}` (case kept) unbraced, `\\{` unescaped.
+
+    A dict is its `value`. `$...$` (math) stays as written: the writers never produce it.
+    """
+    text = str(value.get("value", "")) if isinstance(value, dict) else str(value if value is not None else "")
+    if isinstance(value, dict) and value.get("verbatim"):
+        return text
+    return re.sub(r"\\([\\{}$])|[{}]", lambda m: m[1] or "", text)
+
+
+def _yml_papers(outputs: Path) -> list[Paper]:
+    yaml = _module("yaml")
+    try:
+        data = yaml.safe_load(_read(outputs, YML))
+    except yaml.YAMLError as exc:
+        raise CheckError(f"{outputs / YML} is not YAML: {_one_line(str(exc))}") from exc
+    papers = []
+    for key, entry in (data or {}).items():
+        people = entry.get("author") or []
+        names = []
+        for person in people if isinstance(people, list) else [people]:
+            if isinstance(person, dict):
+                names.append((_norm(str(person.get("name", ""))), _norm(str(person.get("given-name", "")))))
+            else:  # "Family, Given"
+                family, _, given = str(person).partition(",")
+                names.append((_norm(family), _norm(given)))
+        serial = entry.get("serial-number")
+        doi = serial.get("doi", "") if isinstance(serial, dict) else ""
+        url = entry.get("url") or ""
+        papers.append(Paper(str(key), _norm(hayagriva_text(entry.get("title"))), tuple(names),
+                            str(entry.get("date", ""))[:4], str(doi),
+                            str(url.get("value", "") if isinstance(url, dict) else url)))
+    return papers
+
+
 def _compare(name: str, want: Sequence[Paper], got: Sequence[Paper], fields: Sequence[str]) -> list[str]:
     if [p.key for p in want] != [p.key for p in got]:
         return [f"{name}: {len(got)} papers {_first_difference([p.key for p in want], [p.key for p in got])}"]
@@ -710,10 +759,12 @@ def _display(family: str, given: str) -> str:
 
 @check("cross-format")
 def check_cross_format(outputs: Path) -> str:
-    """refs.bib, refs.ris and README.md carry the papers, titles, authors, years, DOIs and URLs of refs.json."""
+    """refs.bib, refs.ris, README.md (and refs.yml if written) carry the papers, titles, authors, years, DOIs and URLs of refs.json."""
     want = _csl_papers(outputs)
     fields = ("title", "authors", "year", "doi", "url")
     problems = _compare(BIB, want, _bib_papers(outputs), fields) + _compare(RIS, want, _ris_papers(outputs), fields)
+    if (outputs / YML).is_file():  # the Hayagriva output, when the list writes it
+        problems += _compare(YML, want, _yml_papers(outputs), fields)
     bib_eprints = {e.key: e.fields_dict["eprint"].value for e in _module("bibtexparser").parse_string(
         _read(outputs, BIB)).entries if "eprint" in e.fields_dict}
     listed = listed_papers(_markdown_tokens(outputs))
@@ -734,7 +785,8 @@ def check_cross_format(outputs: Path) -> str:
             problems.append(f"{MARKDOWN} line {shown.line}: link {shown.link!r} is none of {paper.key}'s addresses")
     if problems:
         raise _problems(f"{len(problems)} difference(s)", problems)
-    return (f"{len(want)} papers; titles, authors, years, DOIs and URLs agree in refs.json, refs.bib, refs.ris; "
+    files = ", ".join([CSL, BIB, RIS] + ([YML] if (outputs / YML).is_file() else []))
+    return (f"{len(want)} papers; titles, authors, years, DOIs and URLs agree in {files}; "
             f"titles, authors and links in README.md")
 
 
@@ -758,3 +810,115 @@ def check_commonmark(outputs: Path) -> str:
     if problems:
         raise _problems("README.md", problems)
     return f"{len(papers)} list items, one per paper; no raw HTML"
+
+
+# --- Typst ------------------------------------------------------------------------------
+
+# Typst's default style (ieee) numbers the bibliography in citation order: item i is key i.
+_TYPST_DOC = "{cites}\n#bibliography({path})\n"
+# The one warning of Typst's HTML export, which the content check reads (the PDF must be silent).
+_HTML_EXPORT_WARNING = "html export is under active development"
+
+
+@dataclass(frozen=True)
+class Cited:
+    """An entry as its bibliography file gives it: key, title and first author's family name."""
+
+    key: str
+    title: str
+    family: str
+
+
+def _typst_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _typst_where(diagnostic: str) -> str:
+    """`refs.yml:16:9` from a Typst diagnostic's code frame, or ""."""
+    m = re.search(r"\u250c\u2500 (\S+?):(\d+:\d+)", diagnostic or "")
+    return f" at {Path(m[1]).name}:{m[2]}" if m else ""  # the file in the temporary folder
+
+
+def _typst(outputs: Path, name: str, entries: Sequence[Cited]) -> str:
+    """Cite every entry of `name` with `#cite(label(KEY))`, compile with Typst: no error, no warning,
+    and each entry in the bibliography (Typst's HTML) with its title and first author."""
+    import html
+
+    typst = _module("typst")
+    if not entries:
+        raise CheckError(f"{name}: no entries to cite")
+    with tempfile.TemporaryDirectory(prefix="exporter-typst-") as tmpname:
+        tmp = Path(tmpname)
+        shutil.copyfile(outputs / name, tmp / name)
+        cites = "\n".join(f"#cite(label({_typst_string(e.key)}))" for e in entries)
+        (tmp / "doc.typ").write_text(_TYPST_DOC.format(cites=cites, path=_typst_string(name)), encoding="utf-8")
+        outputs_by_format = {}
+        for fmt in ("pdf", "html"):
+            try:
+                out, warnings = typst.compile_with_warnings(str(tmp / "doc.typ"), root=str(tmp), format=fmt)
+            except typst.TypstError as exc:
+                hints = "".join(f" (hint: {_one_line(h)})" for h in getattr(exc, "hints", []) or [])
+                raise CheckError(f"Typst error{_typst_where(getattr(exc, 'diagnostic', ''))}: "
+                                 f"{_one_line(getattr(exc, 'message', '') or str(exc))}{hints}") from exc
+            problems = [f"Typst warning{_typst_where(getattr(w, 'diagnostic', ''))}: "
+                        f"{_one_line(getattr(w, 'message', '') or str(w))}" for w in warnings
+                        if not (fmt == "html" and _HTML_EXPORT_WARNING in str(getattr(w, "message", w)))]
+            if problems:
+                raise _problems(f"{fmt.upper()}: {len(problems)} warning(s)", problems)
+            outputs_by_format[fmt] = out
+    page = outputs_by_format["html"].decode("utf-8", errors="replace")
+    section = re.search(r'<section role="doc-bibliography">(.*?)</section>', page, re.S)
+    if section is None:
+        raise CheckError(f"no bibliography in Typst's HTML output of {name}: Typst 0.14 or later renders it")
+    items = [_one_line(html.unescape(re.sub(r"<[^>]+>", " ", li)))
+             for li in re.findall(r"<li\b[^>]*>(.*?)</li>", section[1], re.S)]
+    problems = [] if len(items) == len(entries) else [f"{len(items)} bibliography items for {len(entries)} entries"]
+    for entry, item in zip(entries, items):
+        if _letters(entry.title) not in _letters(item):
+            problems.append(f"{entry.key}: title {entry.title!r} not in its bibliography item {item[:80]!r}")
+        if entry.family and _letters(entry.family) not in _letters(item):
+            problems.append(f"{entry.key}: author {entry.family!r} not in its bibliography item {item[:80]!r}")
+    if problems:
+        raise _problems(f"{name} in Typst's bibliography: {len(problems)} problem(s)", problems)
+    return (f"{len(entries)} entries cited and in Typst {getattr(typst, '__version__', '')}'s bibliography (ieee), "
+            f"each with its title and first author; 0 errors, 0 warnings")
+
+
+def _yml_entries(outputs: Path) -> list[Cited]:
+    """refs.yml read with PyYAML: a mapping of citation keys to entries."""
+    path = outputs / YML
+    if not path.is_file():
+        raise CheckError(f"{path} not found: this outputs folder has no Hayagriva file (refs.yml) for Typst")
+    yaml = _module("yaml")
+    try:
+        data = yaml.safe_load(_read(outputs, YML))
+    except yaml.YAMLError as exc:
+        raise CheckError(f"{path} is not YAML: {_one_line(str(exc))}") from exc
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise CheckError(f"{path} is not a mapping of citation keys to entries")
+    entries = []
+    for key, entry in data.items():
+        if not hayagriva_text(entry.get("title")).strip():
+            raise CheckError(f"{path}: entry {key} has no title")
+        authors = entry.get("author") or []
+        first = authors[0] if isinstance(authors, list) and authors else authors
+        family = first.get("name", "") if isinstance(first, dict) else str(first or "").split(",")[0]
+        entries.append(Cited(str(key), hayagriva_text(entry.get("title")), str(family)))
+    return entries
+
+
+def _bib_entries(outputs: Path) -> list[Cited]:
+    """refs.bib read with bibtexparser (as the cross-format check reads it)."""
+    return [Cited(p.key, p.title, p.authors[0][0] if p.authors else "") for p in _bib_papers(outputs)]
+
+
+@check("typst")
+def check_typst(outputs: Path) -> str:
+    """Typst compiles a document citing every entry of refs.yml (Hayagriva): no error or warning, all rendered."""
+    return _typst(outputs, YML, _yml_entries(outputs))
+
+
+@check("typst-bib")
+def check_typst_bib(outputs: Path) -> str:
+    """Typst compiles a document citing every entry of refs.bib: no error or warning, all rendered."""
+    return _typst(outputs, BIB, _bib_entries(outputs))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -251,3 +252,39 @@ def test_an_unforeseen_fault_is_one_line_not_a_traceback(project: Path, monkeypa
                              "it, with the traceback EXPORTER_DEBUG=1 shows\n")
     monkeypatch.setenv("EXPORTER_DEBUG", "1")
     assert isinstance(CliRunner().invoke(main, ["check"]).exception, KeyError)
+
+
+def test_a_list_chooses_its_outputs_and_a_fifth_format_is_one_row(project: Path) -> None:
+    """[list] outputs: build writes, check compares and export offers exactly the formats named, the
+    Hayagriva file for Typst (refs.yml) among them."""
+    import yaml
+
+    sources = project / "sources" / "papers.toml"
+    text = sources.read_text(encoding="utf-8")
+    sources.write_text(text.replace('section = "Papers"\n', 'section = "Papers"\noutputs = ["bibtex", "hayagriva"]\n', 1),
+                       encoding="utf-8")
+    code, _, err = run("build", "--offline")
+    assert code == 0, err
+    assert sorted(p.name for p in (project / "outputs").iterdir()) == ["refs.bib", "refs.yml"]
+    assert (project / "outputs" / "refs.bib").read_bytes() == (ROOT / "outputs" / "refs.bib").read_bytes()
+    entries = yaml.safe_load((project / "outputs" / "refs.yml").read_text(encoding="utf-8"))
+    keys = json.loads((ROOT / "sources" / "papers.lock.json").read_text(encoding="utf-8"))["keys"].values()
+    assert len(entries) == 67 and set(entries) == set(keys)
+    assert run("check")[0] == 0
+    code, out, _ = run("export", "--format", "hayagriva")
+    assert code == 0 and out == (project / "outputs" / "refs.yml").read_text(encoding="utf-8")
+    # check compares refs.yml too, and names the entry at a stale line.
+    path = project / "outputs" / "refs.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Finetuned Language Models", "Fine-tuned Language Models"),
+                    encoding="utf-8")
+    code, out, _ = run("check")
+    assert code == 1 and len(out.splitlines()) == 1
+    assert re.match(r"outputs/refs\.yml:\d+: stale in entry 2 \(arxiv:2109\.01652\), whose lock record is at line \d+",
+                    out)
+    # A format no writer has is named at its line.
+    sources.write_text(text.replace('section = "Papers"\n', 'section = "Papers"\noutputs = ["bibtex", "docx"]\n', 1),
+                       encoding="utf-8")
+    code, _, err = run("build", "--offline")
+    assert code == 1
+    assert err == ("Error: sources/papers.toml:16: [list]: no output format 'docx'; choose from bibtex, csljson, ris, "
+                   "markdown, hayagriva\n")

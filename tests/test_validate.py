@@ -1,8 +1,8 @@
 """`exporter validate`: the committed outputs pass every real-client check, and each check can fail.
 
-The checks run the real tools (pdflatex, bibtex, biber, pandoc, node with citation-js). Nothing
-is skipped: a missing tool fails its check, and so the test, with a line saying what to install
-(`scripts/test`, the README's test command, installs them all).
+The checks run the real tools (pdflatex, bibtex, biber, pandoc, node with citation-js, the Typst
+compiler). Nothing is skipped: a missing tool fails its check, and so the test, with a line saying
+what to install (`scripts/test`, the README's test command, installs them all).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUTPUTS = ROOT / "outputs"
 SOURCES = ROOT / "sources" / "papers.toml"
 ALL = list(validate.CHECKS)
+NINE = ALL[:9]  # the default set of a folder without refs.yml: the two Typst checks join with it
 N = len(json.loads((OUTPUTS / "refs.json").read_text(encoding="utf-8")))  # papers in the committed outputs
 
 
@@ -72,15 +73,16 @@ def edit_json(path: Path, change: Callable[[list[dict[str, Any]]], object]) -> N
 # --- the committed outputs -------------------------------------------------------------
 
 
-def test_checks_are_the_nine_of_the_issue() -> None:
+def test_checks_are_the_nine_of_the_issue_and_the_two_typst_checks() -> None:
     assert ALL == ["bibtex", "biber", "biber-datamodel", "pandoc-citeproc", "csl-schema", "rispy",
-                   "citation-js", "cross-format", "commonmark"]
+                   "citation-js", "cross-format", "commonmark", "typst", "typst-bib"]
+    assert validate.default_checks(OUTPUTS) == NINE  # the committed outputs have no refs.yml
 
 
 def test_committed_outputs_pass_every_check() -> None:
     result = run_validate(OUTPUTS)
     printed = lines(result)
-    assert list(printed) == ALL, result.output
+    assert list(printed) == NINE, result.output
     failed = [line for line in printed.values() if not line.startswith("PASS")]
     assert not failed, "\n".join(failed)
     assert result.output.splitlines()[-1] == "9 passed, 0 failed"
@@ -356,6 +358,116 @@ def test_commonmark_fails_on_inline_html(outputs: Path) -> None:
 def test_commonmark_fails_when_a_paper_is_not_a_list_item(outputs: Path) -> None:
     edit(outputs / "README.md", "1. **Finetuned Language Models", "**Finetuned Language Models")
     assert_fails(run_validate(outputs, "commonmark"), "commonmark", f"{N - 1} paper list items for {N} papers")
+
+
+# --- Typst: refs.yml (Hayagriva) and refs.bib ------------------------------------------------
+
+
+def build_with_refs_yml(folder: Path) -> Path:
+    """The seed list's outputs (`exporter build --offline`) plus refs.yml from the committed lock."""
+    from exporter import lock, sources
+    from exporter.records import records
+    from exporter.writers import render_all
+
+    built = CliRunner().invoke(main, ["--sources", str(SOURCES), "--outputs", str(folder), "build", "--offline"])
+    assert built.exit_code == 0, built.output
+    src = sources.load(SOURCES)
+    recs = records(src, lock.load(SOURCES.with_name("papers.lock.json")), upgrades=src.meta.upgrades())
+    (folder / "refs.yml").write_text(render_all(recs, src.meta, formats=["hayagriva"])["refs.yml"], encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def with_refs_yml(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_with_refs_yml(tmp_path_factory.mktemp("with-refs-yml"))
+
+
+@pytest.fixture
+def yml_outputs(with_refs_yml: Path, tmp_path: Path) -> Path:
+    """A copy of the outputs with refs.yml, to break."""
+    return Path(shutil.copytree(with_refs_yml, tmp_path / "outputs"))
+
+
+def test_outputs_with_refs_yml_pass_every_check_typst_citing_all_seed_papers(with_refs_yml: Path) -> None:
+    import yaml
+
+    keys = list(yaml.safe_load((with_refs_yml / "refs.yml").read_text(encoding="utf-8")))
+    assert len(keys) == N == 67
+    assert validate.default_checks(with_refs_yml) == ALL
+    result = run_validate(with_refs_yml)
+    printed = lines(result)
+    assert list(printed) == ALL, result.output
+    failed = [line for line in printed.values() if not line.startswith("PASS")]
+    assert not failed, "\n".join(failed)
+    for check in ("typst", "typst-bib"):
+        assert printed[check].startswith(f"PASS {check}: {N} entries cited and in Typst "), printed[check]
+        assert printed[check].endswith("each with its title and first author; 0 errors, 0 warnings")
+    assert "refs.yml; titles, authors and links in README.md" in printed["cross-format"]
+    assert result.output.splitlines()[-1] == "11 passed, 0 failed"
+
+
+def test_typst_without_refs_yml_fails_saying_so() -> None:
+    assert_fails(run_validate(OUTPUTS, "typst"), "typst", f"{OUTPUTS / 'refs.yml'} not found",
+                 "no Hayagriva file (refs.yml)")
+    # refs.bib is there: asked for by name, typst-bib runs on the committed outputs.
+    result = run_validate(OUTPUTS, "typst-bib")
+    assert result.output.splitlines()[-1] == "1 passed, 0 failed", result.output
+
+
+def test_typst_fails_on_a_yaml_error_naming_file_and_line(yml_outputs: Path) -> None:
+    edit(yml_outputs / "refs.yml", 'date: "2021-09-03"', 'date: "2021-13-03"')
+    assert_fails(run_validate(yml_outputs, "typst"), "typst", "Typst error at refs.yml:",
+                 "wei2021finetuned.date: month not in interval 1-12")
+
+
+def test_typst_fails_on_a_url_it_cannot_read(yml_outputs: Path) -> None:
+    edit(yml_outputs / "refs.yml", 'url: "https://arxiv.org/abs/2109.01652"', 'url: "arxiv.org/abs/2109.01652"')
+    assert_fails(run_validate(yml_outputs, "typst"), "typst", "relative URL without a base")
+
+
+def test_typst_fails_on_an_entry_without_title(yml_outputs: Path) -> None:
+    edit(yml_outputs / "refs.yml", '  title: "Finetuned Language', '  titel: "Finetuned Language')
+    assert_fails(run_validate(yml_outputs, "typst"), "typst", "entry wei2021finetuned has no title")
+
+
+def test_typst_fails_when_an_entry_is_not_rendered_as_written(yml_outputs: Path) -> None:
+    # Hayagriva reads $...$ as math: a title whose dollar signs are not escaped loses its letters.
+    edit(yml_outputs / "refs.yml", '  title: "Finetuned Language', '  title: "Finetuned $alpha$ Language')
+    assert_fails(run_validate(yml_outputs, "typst"), "typst", "wei2021finetuned: title",
+                 "not in its bibliography item")
+
+
+def test_typst_bib_fails_on_a_bibtex_error(yml_outputs: Path) -> None:
+    edit(yml_outputs / "refs.bib", "month = sep,", "month = sept,")
+    assert_fails(run_validate(yml_outputs, "typst-bib"), "typst-bib", 'Typst error', 'unknown abbreviation "sept"')
+
+
+def test_typst_fails_on_any_warning(yml_outputs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import typst
+
+    compile_with_warnings = typst.compile_with_warnings
+
+    def warn(*args: Any, **kwargs: Any) -> Any:
+        out, warnings = compile_with_warnings(*args, **kwargs)
+        return out, [*warnings, typst.TypstWarning("found no font", "doc.typ:1:1", [], [])]
+
+    monkeypatch.setattr(typst, "compile_with_warnings", warn)
+    assert_fails(run_validate(yml_outputs, "typst"), "typst", "PDF: 1 warning(s): Typst warning", "found no font")
+
+
+def test_cross_format_compares_refs_yml_when_written(yml_outputs: Path) -> None:
+    edit(yml_outputs / "refs.yml", '  title: "Finetuned Language', '  title: "Finetuned Lingo')
+    assert_fails(run_validate(yml_outputs, "cross-format"), "cross-format",
+                 "refs.yml wei2021finetuned: title 'Finetuned Lingo Models Are Zero-Shot Learners'")
+
+
+def test_missing_typst_package_fails_and_says_what_to_install(yml_outputs: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "typst", None)  # import typst raises ImportError
+    for check in ("typst", "typst-bib"):
+        assert_fails(run_validate(yml_outputs, check), check, "typst not importable: install Python package typst")
 
 
 # --- a missing tool fails, never skips ------------------------------------------------------

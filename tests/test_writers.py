@@ -1,8 +1,9 @@
 """Every writer on scenario cases built from the real committed lock, against golden files.
 
 Each golden file is also re-read by a real client: bibtexparser and pybtex for BibTeX,
-the official CSL-JSON schema for CSL-JSON, rispy for RIS. `pytest --update-golden`
-rewrites the golden files; review the diff.
+the official CSL-JSON schema for CSL-JSON, rispy for RIS, PyYAML and the Typst compiler for
+Hayagriva. `pytest --update-golden` rewrites the golden files; review the diff.
+Then the writers' one contract: the table, `render`, `render_all` and each row's record start.
 """
 
 from __future__ import annotations
@@ -17,20 +18,22 @@ from exporter import lock as lockfile
 from exporter.model import Record, from_latex
 from exporter.records import records
 from exporter.sources import load
-from exporter.writers import WRITERS
+from exporter.writers import WRITERS, WriteOptions
 from exporter.writers.markdown import escape
 
 ROOT = Path(__file__).parent.parent
 GOLDEN = Path(__file__).parent / "golden"
 LOCK = lockfile.load(ROOT / "sources" / "papers.lock.json")
 SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "csl" / "csl-data.json").read_text())
-EXTENSIONS = {"bibtex": "bib", "biblatex": "biblatex.bib", "csljson": "json", "ris": "ris", "markdown": "md"}
+EXTENSIONS = {"bibtex": "bib", "biblatex": "biblatex.bib", "csljson": "json", "ris": "ris", "markdown": "md",
+              "hayagriva": "yml"}
 
 
 def render(fmt: str, recs: list[Record], meta: object) -> str:
+    """Through the one contract: `write(records, meta, options)` of the format's row."""
     if fmt == "biblatex":
-        return WRITERS["bibtex"].load()(recs, meta, dialect="biblatex")  # type: ignore[call-arg]
-    return WRITERS[fmt].load()(recs, meta)
+        return WRITERS["bibtex"].load()(recs, meta, WriteOptions(bibtex_dialect="biblatex"))  # type: ignore[arg-type]
+    return WRITERS[fmt].load()(recs, meta, WriteOptions())  # type: ignore[arg-type]
 
 MANUAL_ENTRIES = """\
 [[papers]]
@@ -177,9 +180,160 @@ def check_markdown(path: Path, recs: list[Record]) -> None:
         assert (f"[[paper]]({record.link})" in text) == bool(record.link)
 
 
-READERS = {"bibtex": check_bibtex, "biblatex": check_biblatex, "csljson": check_csljson, "ris": check_ris, "markdown": check_markdown}
+# Hayagriva entry type and parent type per record type (docs/formats.md).
+HAYAGRIVA_TYPES = {"paper-conference": ("article", "proceedings"), "article-journal": ("article", "periodical"),
+                   "article": ("article", "repository"), "webpage": ("web", "web"), "report": ("report", None),
+                   "book": ("book", None), "thesis": ("thesis", None), "document": ("misc", None)}
+
+
+def check_hayagriva(path: Path, recs: list[Record]) -> None:
+    """Read back with PyYAML (fields, in the mapping of docs/formats.md), then compiled by Typst."""
+    import shutil
+    import tempfile
+
+    import yaml
+
+    from exporter import validate
+
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert list(entries) == [r.id for r in recs]
+    for record, entry in zip(recs, entries.values()):
+        kind, parent_type = HAYAGRIVA_TYPES[record.type]
+        assert entry["type"] == kind
+        assert validate.hayagriva_text(entry["title"]) == record.title
+        assert entry.get("author", []) == [
+            {k: v for k, v in (("name", n.family), ("given-name", n.given), ("suffix", n.suffix)) if v}
+            for n in record.author]
+        assert entry.get("date") == "-".join(f"{p:02d}" if i else f"{p:04d}" for i, p in enumerate(record.issued))
+        serial = entry.get("serial-number", {})
+        assert (serial.get("doi", ""), serial.get("arxiv", ""), serial.get("serial", "")) == (
+            record.DOI, record.arxiv, record.number)
+        assert entry.get("url", "") == record.URL
+        assert entry.get("page-range", "") == record.page
+        assert validate.hayagriva_text(entry.get("abstract", "")) == record.abstract
+        parent = entry.get("parent", {})
+        if parent_type == "repository":  # a preprint: arXiv is its repository and its publisher
+            assert (parent["type"], validate.hayagriva_text(parent["title"])) == ("repository", "arXiv")
+            assert validate.hayagriva_text(entry["publisher"]["name"]) == "arXiv"
+        elif parent_type:
+            assert (parent["type"], validate.hayagriva_text(parent["title"])) == (parent_type, record.container_title)
+        holder = parent if parent_type in ("proceedings", "periodical") else entry
+        publisher = holder.get("publisher", {})
+        assert validate.hayagriva_text(publisher.get("location", "")) == record.publisher_place
+        if parent_type in ("proceedings", "periodical", "web"):
+            assert validate.hayagriva_text(publisher.get("name", "")) == record.publisher
+        if record.type == "paper-conference":
+            assert [e["name"] for e in parent.get("editor", [])] == [n.family for n in record.editor]
+    # The real client: Typst cites every entry and renders each with its title and first author.
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copyfile(path, Path(tmp) / "refs.yml")
+        result = validate.CHECKS["typst"](Path(tmp))
+    assert result.ok, result.detail
+
+
+READERS = {"bibtex": check_bibtex, "biblatex": check_biblatex, "csljson": check_csljson, "ris": check_ris,
+           "markdown": check_markdown, "hayagriva": check_hayagriva}
 
 
 def test_no_unused_golden_files() -> None:
     expected = {f"{case}.{ext}" for case in CASES for ext in EXTENSIONS.values()}
     assert {p.name for p in GOLDEN.iterdir()} == expected
+
+
+# --- one contract for every writer ------------------------------------------------------
+
+
+def test_every_row_names_a_module_with_the_one_write(tmp_path: Path) -> None:
+    import inspect
+
+    recs, meta = case_records(tmp_path, "manual-entries")
+    assert list(WRITERS) == ["bibtex", "csljson", "ris", "markdown", "hayagriva"]
+    assert [w.filename for w in WRITERS.values()] == ["refs.bib", "refs.json", "refs.ris", "README.md", "refs.yml"]
+    for fmt, row in WRITERS.items():
+        write = row.load()
+        assert list(inspect.signature(write).parameters)[:3] == ["records", "meta", "options"], fmt
+        assert write(recs, meta, WriteOptions()) == write(recs, meta), fmt  # options default to WriteOptions()
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("fmt", sorted(WRITERS))
+def test_record_start_matches_the_first_line_of_each_record(case: str, fmt: str, tmp_path: Path) -> None:
+    """What `exporter check` counts to name the entry at a stale line: one match per record."""
+    import re
+
+    recs, meta = case_records(tmp_path, case)
+    text = WRITERS[fmt].load()(recs, meta, WriteOptions())  # type: ignore[arg-type]
+    assert len(re.findall(WRITERS[fmt].record_start, text, re.M)) == len(recs)
+
+
+def test_record_starts_are_the_ones_check_used() -> None:
+    # The patterns of exporter.check._RECORD_STARTS, moved into the rows (plus refs.yml).
+    assert {w.filename: w.record_start for w in WRITERS.values()} == {
+        "refs.bib": r"^@", "refs.ris": r"^TY  - ", "refs.json": r"^  \{", "README.md": r"^1\. ", "refs.yml": r'^"'}
+
+
+def test_render_and_render_all_keep_their_signatures_and_results(tmp_path: Path) -> None:
+    from exporter.writers import DEFAULT_FORMATS, render, render_all, write
+
+    recs, meta = case_records(tmp_path, "non-ascii-authors")
+    biblatex = WriteOptions(bibtex_dialect="biblatex", bibtex_unicode=True)
+    assert render("bibtex", recs, meta, "biblatex", True) == write("bibtex", recs, meta, biblatex)
+    assert render("bibtex", recs, meta, options=biblatex) == render("bibtex", recs, meta, "biblatex", True)
+    assert "{\\v{S}}tef{\\'a}nik" in render("bibtex", recs, meta)
+    assert "Štefánik" in render("bibtex", recs, meta, "biblatex", True)
+    texts = render_all(recs, meta, "bibtex", False)
+    assert DEFAULT_FORMATS == ("bibtex", "csljson", "ris", "markdown")
+    assert list(texts) == ["refs.bib", "refs.json", "refs.ris", "README.md"]  # not refs.yml unless asked
+    assert texts == {WRITERS[f].filename: render(f, recs, meta) for f in DEFAULT_FORMATS}
+    assert render_all(recs, meta, options=biblatex)["refs.bib"] == write("bibtex", recs, meta, biblatex)
+    assert list(render_all(recs, meta, formats=["hayagriva", "ris"])) == ["refs.yml", "refs.ris"]
+    assert render_all(recs, meta, formats=()) == {}
+
+
+def test_a_failing_template_is_the_markdown_writers_error_naming_file_and_line() -> None:
+    from exporter.errors import ExporterError
+    from exporter.sources import ListMeta
+    from exporter.writers import render
+
+    meta = ListMeta(template="my.j2", template_text="# List\n\n{{ 1/0 }}\n")
+    with pytest.raises(ExporterError, match=r"^my\.j2:3: template error: ZeroDivisionError: division by zero$"):
+        WRITERS["markdown"].load()([], meta, WriteOptions())
+    with pytest.raises(ExporterError, match=r"^my\.j2:2: template error: unexpected '}'"):
+        render("markdown", [], ListMeta(template="my.j2", template_text="x\n{{ } }}\n"), "bibtex", False)
+    with pytest.raises(ExporterError, match=r"^the built-in template:1: template error: 'nope' is undefined"):
+        WRITERS["markdown"].load()([], ListMeta(), WriteOptions(), template="{{ nope }}")
+
+
+# --- Hayagriva --------------------------------------------------------------------------
+
+
+def test_hayagriva_markup_and_yaml_specials_are_escaped() -> None:
+    import yaml
+
+    from exporter import validate
+    from exporter.model import Name
+    from exporter.writers import hayagriva
+
+    title = 'A {brace} $x$ \\ "q" #1: - [x] & *y*\u2028NEL\x85end \x00 LLaMA'
+    record = Record(id="a:b/c", type="article-journal", title=title, author=(Name("de la Cruz, Jr.", "Ana"),),
+                    issued=(2020, 1), container_title="J {of} $", abstract="yes")
+    text = hayagriva.write([record])
+    assert text.startswith('"a:b/c":\n  type: "article"\n  title: "A \\\\{brace\\\\} \\\\$x\\\\$ \\\\\\\\ \\"q\\"')
+    entry = yaml.safe_load(text)["a:b/c"]
+    assert "{LLaMA}" in entry["title"]  # kept as written when a style changes case
+    assert validate.hayagriva_text(entry["title"]) == record.title.replace("\u2028", " ").replace("\x85", " ")
+    assert entry["author"] == [{"name": "de la Cruz, Jr.", "given-name": "Ana"}]  # parts as written, no re-splitting
+    assert entry["date"] == "2020-01" and entry["abstract"] == "yes"  # a string, never YAML's boolean
+    assert hayagriva.write([]) == "{}\n"
+
+
+@pytest.mark.parametrize("url", ["www.example.org/x", "https://exa mple.org", "https://[::1/x", "https://ex|ample.org/",
+                                 "https://example.org:99999/"])
+def test_hayagriva_refuses_a_url_typst_cannot_read(url: str) -> None:
+    from exporter.errors import ExporterError
+    from exporter.writers import hayagriva
+
+    record = Record(id="k", type="webpage", title="T", author=(), issued=(2020,), URL=url)
+    with pytest.raises(ExporterError, match=r"^entry k: url .* cannot be read by Typst"):
+        hayagriva.write([record])
+    assert hayagriva.url_problem("https://example.org/a;b?c=[1]#x") == ""

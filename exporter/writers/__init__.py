@@ -1,63 +1,99 @@
-"""Writers: pure functions from records (plus the list's front matter) to the text of one file."""
+"""Writers: pure functions from records (plus the list's front matter and options) to the text of one file.
+
+Every writer module has one function with one contract, `write(records, meta, options) -> str`, and
+one row in `WRITERS`. A new format is one module and one row; nothing here knows a format by name.
+"""
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol, Sequence
 
 from exporter.model import Record
-from exporter.sources import ListMeta
+from exporter.sources import ListMeta, Sources
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    """How the writers write; each writer reads the options that concern it and ignores the rest."""
+
+    bibtex_dialect: str = "bibtex"  # refs.bib for classic BibTeX styles, or "biblatex" for biber
+    bibtex_unicode: bool = False  # refs.bib: non-ASCII stays UTF-8 instead of LaTeX escapes
+
+
+class WriteFunction(Protocol):
+    """`write(records, meta, options) -> str`: the text of one output file."""
+
+    def __call__(self, records: Sequence[Record], meta: ListMeta | None = None,
+                 options: WriteOptions | None = None) -> str: ...
 
 
 class Writer(NamedTuple):
-    """A format: its output file name and the function that renders it."""
+    """One format: its output file, the module that writes it, and where a record starts in it.
+
+    `record_start` is a regular expression that matches the first line of each record (and no
+    other line) in the written text: `exporter check` counts its matches to name the entry at
+    a stale line.
+    """
 
     filename: str
     module: str
+    record_start: str
 
-    def load(self) -> Callable[[Sequence[Record], ListMeta], str]:
-        """The `write(records, meta) -> str` function, imported on first use."""
+    def load(self) -> WriteFunction:
+        """The module's `write(records, meta, options) -> str`, imported on first use."""
         from importlib import import_module
 
         return import_module(f"exporter.writers.{self.module}").write  # type: ignore[no-any-return]
 
 
 WRITERS: dict[str, Writer] = {
-    "bibtex": Writer("refs.bib", "bibtex"),
-    "csljson": Writer("refs.json", "csljson"),
-    "ris": Writer("refs.ris", "ris"),
-    "markdown": Writer("README.md", "markdown"),
+    "bibtex": Writer("refs.bib", "bibtex", r"^@"),
+    "csljson": Writer("refs.json", "csljson", r"^  \{"),
+    "ris": Writer("refs.ris", "ris", r"^TY  - "),
+    "markdown": Writer("README.md", "markdown", r"^1\. "),
+    # Top-level keys are the citation keys, always double-quoted at column 0.
+    "hayagriva": Writer("refs.yml", "hayagriva", r'^"'),
 }
 
-
-def render(fmt: str, records: Sequence[Record], meta: ListMeta, dialect: str = "bibtex", unicode: bool = False) -> str:
-    """The text of one format; a template error names the template file and line, not a traceback."""
-    from exporter.errors import ExporterError
-
-    write = WRITERS[fmt].load()
-    if fmt == "bibtex":
-        return write(records, meta, dialect=dialect, unicode=unicode)  # type: ignore[call-arg]
-    if fmt != "markdown":
-        return write(records, meta)
-    import jinja2
-
-    try:
-        return write(records, meta)
-    except Exception as exc:  # noqa: BLE001 - a template runs user code: {{ 1/0 }} raises ZeroDivisionError
-        # The user's own template: say which file and line, not a traceback.
-        where = meta.template or "the built-in template"
-        lineno = getattr(exc, "lineno", None) if isinstance(exc, jinja2.TemplateError) else None
-        tb = exc.__traceback__
-        while tb is not None:  # runtime errors: jinja2 maps template frames to template lines
-            if tb.tb_frame.f_code.co_filename == "<template>":
-                lineno = tb.tb_lineno
-            tb = tb.tb_next
-        line = f":{lineno}" if lineno else ""
-        message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else str(exc)
-        kind = "" if isinstance(exc, jinja2.TemplateError) else f"{exc.__class__.__name__}: "
-        message = " ".join(message.split())  # one line
-        raise ExporterError(f"{where}{line}: template error: {kind}{message}") from exc
+# What `render_all` writes unless a caller names the formats: the four outputs of every list.
+DEFAULT_FORMATS: tuple[str, ...] = ("bibtex", "csljson", "ris", "markdown")
 
 
-def render_all(records: Sequence[Record], meta: ListMeta, dialect: str = "bibtex", unicode: bool = False) -> dict[str, str]:
-    """Every output file's name and text: what `exporter build` writes and `exporter check` compares."""
-    return {w.filename: render(fmt, records, meta, dialect, unicode) for fmt, w in WRITERS.items()}
+def formats_of(sources: Sources) -> tuple[str, ...]:
+    """The formats a list writes: its `[list] outputs`, else `DEFAULT_FORMATS`. SourceError, at its line,
+    for a name no writer has."""
+    from exporter.errors import SourceError
+
+    chosen = sources.meta.outputs or DEFAULT_FORMATS
+    for fmt in chosen:
+        if fmt not in WRITERS:
+            raise SourceError(str(sources.path), sources.meta.key_lines.get("outputs"), "[list]",
+                              f"no output format {fmt!r}; choose from {', '.join(WRITERS)}")
+    return tuple(chosen)
+
+
+def write(fmt: str, records: Sequence[Record], meta: ListMeta | None = None,
+          options: WriteOptions | None = None) -> str:
+    """The text of one format, through its row in `WRITERS`."""
+    return WRITERS[fmt].load()(records, meta or ListMeta(), options or WriteOptions())
+
+
+def render(fmt: str, records: Sequence[Record], meta: ListMeta, dialect: str = "bibtex", unicode: bool = False,
+           *, options: WriteOptions | None = None) -> str:
+    """The text of one format (`options`, when given, wins over `dialect` and `unicode`).
+
+    A writer's own errors (a template error in the list's README template, say) are
+    `ExporterError`s that say where; they pass through.
+    """
+    return write(fmt, records, meta, options or WriteOptions(bibtex_dialect=dialect, bibtex_unicode=unicode))
+
+
+def render_all(records: Sequence[Record], meta: ListMeta, dialect: str = "bibtex", unicode: bool = False,
+               *, options: WriteOptions | None = None, formats: Sequence[str] | None = None) -> dict[str, str]:
+    """Each requested format's file name and text (default: `DEFAULT_FORMATS`), in that order.
+
+    What `exporter build` writes and `exporter check` compares.
+    """
+    opts = options or WriteOptions(bibtex_dialect=dialect, bibtex_unicode=unicode)
+    return {WRITERS[fmt].filename: write(fmt, records, meta, opts) for fmt in (DEFAULT_FORMATS if formats is None else formats)}

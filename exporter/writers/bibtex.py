@@ -11,6 +11,7 @@ from typing import NamedTuple, Sequence
 
 from exporter.model import MONTHS, Name, Record
 from exporter.sources import ListMeta
+from exporter.writers import WriteOptions
 from exporter.writers.latex import title_to_latex, to_latex
 
 
@@ -133,12 +134,20 @@ def to_fields(record: Record, dialect: str = "bibtex", unicode: bool = False) ->
     return fields
 
 
-def write(records: Sequence[Record], meta: ListMeta | None = None, dialect: str = "bibtex", unicode: bool = False) -> str:
-    """The whole .bib file, in the BibTeX or the biblatex dialect, LaTeX-encoded or UTF-8."""
+def write(records: Sequence[Record], meta: ListMeta | None = None, options: WriteOptions | None = None, *,
+          dialect: str | None = None, unicode: bool | None = None) -> str:
+    """The whole .bib file, in the BibTeX or the biblatex dialect, LaTeX-encoded or UTF-8.
+
+    The dialect and the encoding are `options.bibtex_dialect` and `options.bibtex_unicode`;
+    the `dialect` and `unicode` keywords, when given, override them.
+    """
     from bibtexparser import Library, write_string
     from bibtexparser.model import Entry, Field
     from bibtexparser.writer import BibtexFormat
 
+    options = options or WriteOptions()
+    dialect = options.bibtex_dialect if dialect is None else dialect
+    unicode = options.bibtex_unicode if unicode is None else unicode
     library = Library()
     for record in records:
         fields = [Field(k, v) for k, v in to_fields(record, dialect, unicode)]

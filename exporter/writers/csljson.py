@@ -7,6 +7,7 @@ from typing import Any, Sequence
 
 from exporter.model import Name, Record
 from exporter.sources import ListMeta
+from exporter.writers import WriteOptions
 
 
 def name_to_csl(name: Name) -> dict[str, str]:
@@ -36,6 +37,6 @@ def to_csl(record: Record) -> dict[str, Any]:
     return {k: v for k, v in item.items() if v}
 
 
-def write(records: Sequence[Record], meta: ListMeta | None = None) -> str:
+def write(records: Sequence[Record], meta: ListMeta | None = None, options: WriteOptions | None = None) -> str:
     """The whole refs.json."""
     return json.dumps([to_csl(r) for r in records], indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -81,7 +81,8 @@ def to_latex(text: str, unicode: bool = False) -> str:
     return "".join(out)
 
 
-def _needs_protection(word: str) -> bool:
+def needs_protection(word: str) -> bool:
+    """Whether a title word keeps its capitals when a style changes the title's case."""
     # Acronyms and inner capitals (FLAN, LLaMA, InstructDial), capitals with digits (T0),
     # and proper nouns: BibTeX styles that lowercase titles must keep them.
     inner_capital = any(c.isupper() for c in word[1:])
@@ -96,7 +97,7 @@ def title_to_latex(title: str, unicode: bool = False) -> str:
         out.append(to_latex(title[pos : m.start()], unicode))
         word = m.group()
         encoded = to_latex(word, unicode)
-        out.append("{" + encoded + "}" if _needs_protection(word) else encoded)
+        out.append("{" + encoded + "}" if needs_protection(word) else encoded)
         pos = m.end()
     out.append(to_latex(title[pos:], unicode))
     return "".join(out)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from itertools import groupby
-from typing import Sequence
+from typing import Any, Sequence
 
+from exporter.errors import ExporterError
 from exporter.model import Record
 from exporter.sources import ListMeta
+from exporter.writers import WriteOptions
 
 _MD_SPECIALS = re.compile(r"([\\`*_\[\]<>#|~])")
 
@@ -29,11 +31,26 @@ def url(link: str) -> str:
     return quote(link.strip(), safe="/:?#@!$&'*+,;=%~-._[]")
 
 
-def write(records: Sequence[Record], meta: ListMeta | None = None, template: str | None = None) -> str:
-    """Render the list: front matter, then the papers grouped by consecutive section."""
+def write(records: Sequence[Record], meta: ListMeta | None = None, options: WriteOptions | None = None, *,
+          template: str | None = None) -> str:
+    """Render the list: front matter, then the papers grouped by consecutive section.
+
+    The template is `template` if given, else the list's own (`meta.template_text`), else ours.
+    A template that fails (a syntax error, or `{{ 1/0 }}`: a template runs code) raises an
+    `ExporterError` naming the template file and line, not a traceback.
+    """
     import jinja2
 
     meta = meta or ListMeta()
+    try:
+        return _render(records, meta, template)
+    except Exception as exc:  # noqa: BLE001 - a template runs user code: {{ 1/0 }} raises ZeroDivisionError
+        raise _template_error(exc, meta, jinja2) from exc
+
+
+def _render(records: Sequence[Record], meta: ListMeta, template: str | None) -> str:
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("exporter", "templates"),
         autoescape=False,  # Markdown, not HTML: `escape` is applied explicitly
@@ -50,3 +67,19 @@ def write(records: Sequence[Record], meta: ListMeta | None = None, template: str
     sections = [(name, list(items)) for name, items in groupby(records, key=lambda r: r.section)]
     # Blocks start with a blank line; the first one (no heading given) must not.
     return tmpl.render(meta=meta, records=records, sections=sections).lstrip("\n")
+
+
+def _template_error(exc: Exception, meta: ListMeta, jinja2: Any) -> ExporterError:
+    """`my.j2:3: template error: ZeroDivisionError: division by zero`: which file and line, one line."""
+    where = meta.template or "the built-in template"
+    lineno = getattr(exc, "lineno", None) if isinstance(exc, jinja2.TemplateError) else None
+    tb = exc.__traceback__
+    while tb is not None:  # runtime errors: jinja2 maps template frames to template lines
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            lineno = tb.tb_lineno
+        tb = tb.tb_next
+    line = f":{lineno}" if lineno else ""
+    message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else str(exc)
+    kind = "" if isinstance(exc, jinja2.TemplateError) else f"{exc.__class__.__name__}: "
+    message = " ".join(message.split())  # one line
+    return ExporterError(f"{where}{line}: template error: {kind}{message}")

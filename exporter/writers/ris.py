@@ -7,6 +7,7 @@ from typing import Sequence
 
 from exporter.model import Name, Record, clean
 from exporter.sources import ListMeta
+from exporter.writers import WriteOptions
 
 # RIS has no preprint type; UNPB (unpublished work) is the nearest, and the arXiv id is
 # kept in M1, DO and UR.
@@ -80,6 +81,6 @@ def to_lines(record: Record) -> list[str]:
     return lines
 
 
-def write(records: Sequence[Record], meta: ListMeta | None = None) -> str:
+def write(records: Sequence[Record], meta: ListMeta | None = None, options: WriteOptions | None = None) -> str:
     """The whole refs.ris; records are separated by a blank line."""
     return "\n\n".join("\n".join(to_lines(r)) for r in records) + "\n"
