@@ -622,7 +622,7 @@ def anthology_bibtex(entry: AnthologyPaper) -> str:
 
 FAULT_KINDS = (
     "429", "500", "503", "empty", "timeout", "truncate",
-    "cut", "429-retry-after", "503-retry-after", "notgzip",
+    "cut", "429-retry-after", "503-retry-after", "notgzip", "trickle",
 )
 
 Fault = str | tuple[str, str]
@@ -665,13 +665,16 @@ class FakeServices:
             (``time.monotonic()``, same index); see :meth:`timed_requests`.
         hang_seconds: how long a ``"timeout"`` fault holds a request open
             before closing the connection without an answer.
+        retry_after: the ``Retry-After`` value the ``*-retry-after`` faults
+            send (default ``"1"``, one second).
+        trickle_seconds: the pause before each byte of a ``"trickle"`` answer.
 
     Fault kinds (``FAULT_KINDS``):
 
     * ``"429"``, ``"500"``, ``"503"``: that HTTP status, without ``Retry-After``
       (arXiv's 429 is ``Rate exceeded.`` with no header).
     * ``"429-retry-after"``, ``"503-retry-after"``: the same statuses with a
-      ``Retry-After: 1`` header (one second).
+      ``Retry-After`` header of :attr:`retry_after` (default one second).
     * ``"empty"``: a 200 with no records (for arXiv, a valid feed with
       ``totalResults`` 0; elsewhere an empty body).
     * ``"timeout"``: say nothing for ``hang_seconds``, then close the
@@ -685,6 +688,11 @@ class FakeServices:
       gzip stream that stops early).
     * ``"notgzip"``: a 200 ``application/gzip`` answer whose body is plain
       text, not gzip data (meant for ``/anthology.bib.gz``).
+    * ``"trickle"``: the real answer's status and headers (its full
+      ``Content-Length``) at once, then the body one byte every
+      ``trickle_seconds`` (0.3 s): every read gets data well within a
+      per-read timeout, the whole answer takes ages.  Stops when the client
+      hangs up or the services stop.
     """
 
     def __init__(
@@ -701,6 +709,8 @@ class FakeServices:
         self.host = host
         self.port = port
         self.hang_seconds = hang_seconds
+        self.retry_after = "1"
+        self.trickle_seconds = 0.3
         self.verbose = verbose
         self.requests: list[RequestRecord] = []
         self.request_times: list[float] = []
@@ -907,7 +917,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = b"Rate exceeded." if status == 429 else b"Service Unavailable\n"
             self.send_response(status)
             self.send_header("Content-Type", "text/plain")
-            self.send_header("Retry-After", "1")
+            self.send_header("Retry-After", services.retry_after)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -929,6 +939,22 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "timeout":
             # Say nothing; stop() cuts the wait short so shutdown never hangs.
             services._stopping.wait(services.hang_seconds)
+            self.close_connection = True
+        elif kind == "trickle":
+            status, body, content_type = self._real_answer(path, query or {})
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.flush()
+            try:
+                for index in range(len(body)):
+                    if services._stopping.wait(services.trickle_seconds):
+                        break
+                    self.wfile.write(body[index : index + 1])
+                    self.wfile.flush()
+            except OSError:  # the client gave up and closed the connection
+                pass
             self.close_connection = True
         elif kind == "truncate":
             body = services.anthology_dump()[0] if path == DUMP_PATH else b"fakeserver: truncated answer\n" * 64

@@ -613,3 +613,245 @@ def test_retry_after_is_honoured(project: Path, fake_services: FakeServices, kin
     waits = [int(m["wait"]) for m in retry_lines(result.stderr)]
     assert waits == [1], result.stderr
     assert lock_bytes(project) == COMMITTED_LOCK
+
+
+# ---------------------------------------------------------------------------
+# 11. Regressions: what an independent fault review found
+# ---------------------------------------------------------------------------
+
+WAITING = "another exporter run is writing this list; waiting"
+
+
+def run_cli_env(project: Path, services: FakeServices, env: dict[str, str], *args: str,
+                timeout: float = 90) -> subprocess.CompletedProcess[str]:
+    """`run_cli` with extra environment variables (over the ones `_env` sets)."""
+    return subprocess.run([sys.executable, "-m", "exporter", *args], cwd=project, env=_env(services, env),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _adds_held_then_released(project: Path, services: FakeServices, logs: Path,
+                             runs: list[tuple[str, ...]]) -> tuple[list[int], list[str]]:
+    """Start the `add` runs together, every arXiv request held (timeout faults) until all but one run
+    wait for the writer lock, or until every run has asked arXiv (nothing serialises them); then let
+    them finish. Returns their exit codes and output."""
+    services.hang_seconds = 0.3
+    for _ in range(60):
+        services.add_fault("timeout", "/api/")
+    paths = [logs / f"{n}.log" for n in range(len(runs))]
+    processes = [start_cli(project, services, path, *args) for path, args in zip(paths, runs)]
+    try:
+        def settled() -> bool:
+            waiting = sum(WAITING in p.read_text() for p in paths)
+            asked = {r.query.get("id_list") for r in services.arxiv_requests}
+            return waiting == len(runs) - 1 or len(asked) == len(runs)
+        wait_until(settled, "the runs to wait for the writer lock or all ask arXiv", timeout=30)
+        services.faults.clear()
+        codes = [p.wait(timeout=60) for p in processes]
+    finally:
+        _stop_all(processes)
+    return codes, [p.read_text() for p in paths]
+
+
+def test_concurrent_adds_into_a_list_not_created_yet_all_land(project: Path, fake_services: FakeServices,
+                                                             tmp_path_factory: pytest.TempPathFactory) -> None:
+    """D1: three adds creating `new/sources/papers.toml` take turns (the lock is the nearest existing folder)."""
+    ids = ["2109.01652", "2110.08207", "2203.02155"]
+    sources = Path("new") / "sources" / "papers.toml"
+    assert not (project / "new").exists()
+    runs = [("--sources", sources.as_posix(), "add", "--no-build", "--retries", "30", i) for i in ids]
+    codes, outputs = _adds_held_then_released(project, fake_services, tmp_path_factory.mktemp("logs"), runs)
+    assert no_crash("".join(outputs)), "".join(outputs)
+    assert codes == [0, 0, 0], "\n".join(outputs)
+    text = (project / sources).read_text(encoding="utf-8")
+    lost = [i for i in ids if text.count(f'arxiv = "{i}"') != 1]
+    assert not lost, f"entries lost from {sources}: {lost}\n{text}\n" + "\n".join(outputs)
+    lock = lockfile.load(project / sources.with_name("papers.lock.json"))
+    assert set(ids) <= set(lock.arxiv), sorted(lock.arxiv)
+
+
+def test_concurrent_adds_through_a_symlinked_list_both_land(project: Path, fake_services: FakeServices,
+                                                           tmp_path_factory: pytest.TempPathFactory) -> None:
+    """D2: `A/papers.toml` and `A/papers.lock.json` link to `sources/`'s: adds through either path take turns."""
+    ids = ["2109.01652", "2203.02155"]
+    for arxiv_id in ids:
+        _remove_entry(project, arxiv_id)
+    reduce_lock(project, arxiv=ids, decisions=ids, keys=[f"arxiv:{i}" for i in ids])
+    (project / "A").mkdir()
+    (project / "A" / "papers.toml").symlink_to(Path("..") / TOML)
+    (project / "A" / "papers.lock.json").symlink_to(Path("..") / LOCK)
+    runs = [("--sources", "A/papers.toml", "add", "--no-build", "--retries", "30", ids[0]),
+            ("--sources", TOML.as_posix(), "add", "--no-build", "--retries", "30", ids[1])]
+    codes, outputs = _adds_held_then_released(project, fake_services, tmp_path_factory.mktemp("logs"), runs)
+    assert no_crash("".join(outputs)), "".join(outputs)
+    assert codes == [0, 0], "\n".join(outputs)
+    assert (project / "A" / "papers.toml").is_symlink() and (project / "A" / "papers.lock.json").is_symlink()
+    text = (project / TOML).read_text(encoding="utf-8")
+    lost = [i for i in ids if text.count(f'arxiv = "{i}"') != 1]
+    assert not lost, f"entries lost from {TOML}: {lost}\n" + "\n".join(outputs)
+    lock = lockfile.load(project / LOCK)
+    assert set(ids) <= set(lock.arxiv) and set(ids) <= set(upgrades(lock)), sorted(lock.arxiv)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_signal_during_a_hanging_dump_saves_the_fetched_records(project: Path, fake_services: FakeServices,
+                                                                tmp_path_factory: pytest.TempPathFactory,
+                                                                signum: int) -> None:
+    """D3: SIGTERM/SIGHUP end a run as Ctrl-C does: the arXiv records that arrived are in the lock."""
+    committed = lockfile.load(project / LOCK)
+    before = reduce_lock(project, arxiv=PLAIN, decisions=PLAIN)
+    fake_services.hang_seconds = 60  # the dump request is held until the run is stopped
+    fake_services.add_fault("timeout", "/anthology.bib.gz")
+    log = tmp_path_factory.mktemp("log") / "run.log"
+    process = start_cli(project, fake_services, log, "resolve")
+    try:
+        wait_until(lambda: fake_services.dump_requests, "the dump request")
+        time.sleep(0.2)
+        process.send_signal(signum)
+        code = process.wait(timeout=15)
+    finally:
+        _stop_all([process])
+    output = log.read_text()
+    assert no_crash(output), output
+    assert code == 128 + signum, f"exit code {code}, expected {128 + signum}:\n{output}"
+    lock = lockfile.load(project / LOCK)
+    assert (project / LOCK).read_text(encoding="utf-8") == lock.to_json()
+    for arxiv_id in PLAIN:
+        assert lock.arxiv.get(arxiv_id) == committed.arxiv[arxiv_id], f"{arxiv_id}: fetched, but not in the lock"
+        assert f"arxiv:{arxiv_id}" not in lock.published
+    for kind in ("arxiv", "acl", "published"):
+        assert all(getattr(lock, kind).get(i) == v for i, v in getattr(before, kind).items())
+    assert not temp_files(project / "sources", project / "outputs")
+    assert len(fake_services.arxiv_requests) == 1
+
+
+def test_dump_of_no_papers_decides_nothing(project: Path, fake_services: FakeServices) -> None:
+    """D4: a gzipped error page as the dump: nothing is decided against it, and it is not kept."""
+    import gzip
+
+    from fakeserver import ANTHOLOGY_DUMP
+
+    before = reduce_lock(project, arxiv=DUMP_ARXIV, decisions=DUMP_ARXIV, acl=DUMP_ACL)
+    fake_services.set_anthology_dump(gzip.compress(b"<html>error</html>"))
+    result = run_cli(project, fake_services, "resolve", "--retries", "1")
+    lock = assert_lock_sound(project, fake_services, result, code=1, before=before, failing=DUMP_ARXIV)
+    for line in entries_named(project, DUMP_ARXIV):
+        assert re.search(rf"^{re.escape(line)}: published version not checked \(ACL Anthology\): .*holds no papers",
+                         result.stderr, re.M), result.stderr
+    assert not set(DUMP_ARXIV) & set(upgrades(lock)), "decided against a dump without papers"
+    assert set(DUMP_ARXIV) <= set(lock.arxiv)
+    cache = Path(os.environ["EXPORTER_CACHE_DIR"])
+    assert not (cache / "anthology.bib.gz").exists(), "the dump without papers was kept in the cache"
+    fake_services.set_anthology_dump(ANTHOLOGY_DUMP.read_bytes())
+    again = run_cli(project, fake_services, "resolve")
+    assert_lock_sound(project, fake_services, again, code=0, before=lock)
+    assert lock_bytes(project) == COMMITTED_LOCK
+
+
+@pytest.mark.parametrize("how", ["dump-500", "cache-under-a-file"])
+def test_add_keeps_the_paper_when_its_published_version_cannot_be_checked(
+        project: Path, fake_services: FakeServices, monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    """D5: the paper's own record resolved; only the published-version check failed: it is added."""
+    arxiv_id = "2109.01652"
+    committed = lockfile.load(project / LOCK)
+    _remove_entry(project, arxiv_id)
+    reduce_lock(project, arxiv=[arxiv_id], decisions=[arxiv_id], keys=[f"arxiv:{arxiv_id}"])
+    if how == "dump-500":
+        for _ in range(10):
+            fake_services.add_fault("500", "/anthology.bib.gz")
+    else:
+        (project / "blocker").write_text("a regular file\n")
+        monkeypatch.setenv("EXPORTER_CACHE_DIR", str(project / "blocker" / "cache"))
+    result = run_cli(project, fake_services, "add", "--no-build", "--retries", "1", arxiv_id)
+    output = result.stdout + result.stderr
+    assert no_crash(output), output
+    text = (project / TOML).read_text(encoding="utf-8")
+    assert text.count(f'arxiv = "{arxiv_id}"') == 1, f"the paper was not added (exit {result.returncode}):\n{output}"
+    lock = lockfile.load(project / LOCK)
+    assert lock.arxiv.get(arxiv_id) == committed.arxiv[arxiv_id], output
+    assert f"arxiv:{arxiv_id}" not in lock.published
+    assert re.search(rf"\(arxiv:{re.escape(arxiv_id)}\): .*published version not checked.*"
+                     r"'exporter resolve' tries again", result.stderr), result.stderr
+
+
+@pytest.mark.parametrize(("kind", "gap"), [("429-retry-after", 2.0), ("503", 1.0)],
+                         ids=["429-retry-after-2", "503-delay"])
+def test_arxiv_pacing_holds_across_batches(project: Path, fake_services: FakeServices, kind: str,
+                                           gap: float) -> None:
+    """D6: a failed batch's Retry-After (or the delay) holds for the next batch, beyond the retries."""
+    ids = [f"2401.{n:05d}" for n in range(1, 100)] + PLAIN  # 101 ids: two batches, the second PLAIN[1]
+    (project / TOML).write_text("".join(f'[[papers]]\narxiv = "{i}"\n\n' for i in ids), encoding="utf-8")
+    (project / LOCK).unlink()
+    fake_services.retry_after = "2"
+    fake_services.add_fault(kind, "/api/")
+    result = run_cli(project, fake_services, "resolve", "--no-upgrade", "--retries", "0", "--arxiv-delay", "1")
+    output = result.stdout + result.stderr
+    assert no_crash(output) and result.returncode == 1, output
+    timed = fake_services.timed_requests("/api/")
+    assert [r.query.get("id_list") for _, r in timed] == [",".join(ids[:100]), PLAIN[1]], output
+    waited = timed[1][0] - timed[0][0]
+    assert waited >= gap, f"the second batch came {waited:.2f} s after the first failed ({kind}), not {gap:g} s"
+    assert PLAIN[1] in lockfile.load(project / LOCK).arxiv
+
+
+def test_trickled_answer_times_out(project: Path, fake_services: FakeServices) -> None:
+    """D7: a 200 whose body comes a byte at a time is bounded by --timeout for the whole answer."""
+    before = reduce_lock(project, arxiv=PLAIN)
+    fake_services.add_fault("trickle", "/api/")
+    try:
+        result = run_cli(project, fake_services, "resolve", "--timeout", "1", "--retries", "0", timeout=15)
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"`resolve --timeout 1 --retries 0` against a trickling answer still ran after 15 s "
+                    f"(stderr so far: {exc.stderr!r})")
+    assert_lock_sound(project, fake_services, result, code=1, before=before, failing=PLAIN, absent=PLAIN)
+    assert result.seconds < 6, f"a trickling answer took {result.seconds:.1f} s with --timeout 1"
+    for line in entries_named(project, PLAIN):
+        assert re.search(rf"^{re.escape(line)}: .*(?:timed out|not complete after 1 s)", result.stderr,
+                         re.M), result.stderr
+
+
+def test_sources_given_from_inside_the_sources_folder(project: Path, fake_services: FakeServices) -> None:
+    """D9: `--sources papers.toml` in LIST/sources: the outputs are LIST/outputs, and check agrees."""
+    import shutil
+
+    shutil.rmtree(project / "outputs")
+    inside = project / "sources"
+    build = run_cli(inside, fake_services, "--sources", "papers.toml", "build", "--offline")
+    assert build.returncode == 0 and no_crash(build.stderr), build.stderr
+    assert not (inside / "outputs").exists(), "the outputs went to sources/outputs"
+    assert {n: (project / "outputs" / n).read_bytes() for n in OUTPUTS if (project / "outputs" / n).exists()} \
+        == COMMITTED_OUTPUTS
+    check = run_cli(inside, fake_services, "--sources", "papers.toml", "check")
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_lock_wait_that_is_not_a_number(project: Path, fake_services: FakeServices) -> None:
+    """D12: a mistyped EXPORTER_LOCK_WAIT is one clear line, not an internal error."""
+    result = run_cli_env(project, fake_services, {"EXPORTER_LOCK_WAIT": "abc"}, "build", "--offline")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == "Error: EXPORTER_LOCK_WAIT must be a number of seconds, not 'abc'\n", result.stderr
+
+
+def test_toml_nested_too_deeply(project: Path, fake_services: FakeServices) -> None:
+    """D12: 5,000 nested arrays are one clear line, not an internal error."""
+    (project / TOML).write_text("papers = " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    result = run_cli(project, fake_services, "build", "--offline")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == "Error: sources/papers.toml: invalid TOML: nested too deeply\n", result.stderr
+
+
+def test_cut_anthology_bibtex_logs_nothing_from_bibtexparser(project: Path, fake_services: FakeServices) -> None:
+    """D14: an Anthology .bib cut in half on every try: the entry is named, bibtexparser says nothing."""
+    acl_id = "2022.acl-long.244"
+    before = reduce_lock(project, acl=[acl_id])
+    for _ in range(3):
+        fake_services.add_fault("cut", f"/{acl_id}")
+    result = run_cli(project, fake_services, "resolve", "--retries", "2")
+    assert_lock_sound(project, fake_services, result, code=1, before=before, failing=[acl_id], absent=[acl_id])
+    assert "bibtexparser" not in result.stderr and "Parsing of" not in result.stderr, result.stderr

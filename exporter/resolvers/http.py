@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar
 
 import requests
+import urllib3
 
 from exporter import __version__
 
@@ -108,11 +109,20 @@ class TimeoutSession(requests.Session):
         deadline = time.monotonic() + self.timeout
         response = super().request(method, url, *args, stream=True, **kwargs)
         body = bytearray()
+        raw = response.raw
+        # read1 returns what one read of the socket gives, so the deadline is checked between the
+        # bytes of a trickle; without it (urllib3 1.x), small reads do the same more slowly.
+        read = (lambda: raw.read1(1 << 16, decode_content=True)) if hasattr(raw, "read1") \
+            else (lambda: raw.read(1024, decode_content=True))
         try:
-            for chunk in response.iter_content(1 << 16):
+            while chunk := read():
                 body += chunk
                 if time.monotonic() > deadline:
                     raise requests.Timeout(f"answer not complete after {self.timeout:g} s")
+        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError) as exc:
+            raise requests.exceptions.ChunkedEncodingError(exc) from exc  # as requests names a broken body
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise requests.Timeout(exc) from exc
         finally:
             response.close()
         response._content = bytes(body)  # as requests keeps a read body
