@@ -495,7 +495,7 @@ def test_strip_controls_removes_exactly_the_unwanted_characters(s: str) -> None:
     assert strip_controls(s) == "".join(c for c in s if not _unwanted(c))
 
 
-@settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(title=hostile, author=hostile, abstract=hostile, venue=hostile, note=hostile, section=hostile,
        comment=hostile, upstream_title=hostile)
 def test_no_control_character_reaches_any_output(title: str, author: str, abstract: str, venue: str, note: str,

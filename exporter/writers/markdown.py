@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from itertools import groupby
 from typing import Any, Sequence
 
@@ -48,7 +49,9 @@ def write(records: Sequence[Record], meta: ListMeta | None = None, options: Writ
         raise _template_error(exc, meta, jinja2) from exc
 
 
-def _render(records: Sequence[Record], meta: ListMeta, template: str | None) -> str:
+@lru_cache(maxsize=1)
+def _environment() -> Any:
+    """The jinja2 environment, made once: making it and compiling a template cost more than rendering."""
     import jinja2
 
     env = jinja2.Environment(
@@ -62,8 +65,19 @@ def _render(records: Sequence[Record], meta: ListMeta, template: str | None) -> 
     env.filters["md"] = escape
     env.filters["url"] = url
     env.filters["names"] = lambda names: ", ".join(n.display for n in names)
+    return env
+
+
+@lru_cache(maxsize=8)
+def _template(source: str | None) -> Any:
+    """The compiled template: a list's own (its text), or ours (None)."""
+    env = _environment()
+    return env.from_string(source) if source is not None else env.get_template("README.md.j2")
+
+
+def _render(records: Sequence[Record], meta: ListMeta, template: str | None) -> str:
     source = template if template is not None else meta.template_text
-    tmpl = env.from_string(source) if source is not None else env.get_template("README.md.j2")
+    tmpl = _template(source)
     sections = [(name, list(items)) for name, items in groupby(records, key=lambda r: r.section)]
     # Blocks start with a blank line; the first one (no heading given) must not.
     return tmpl.render(meta=meta, records=records, sections=sections).lstrip("\n")
