@@ -100,7 +100,7 @@ def screen(candidates: list[Candidate], sources: Sources, lock: Lock) -> tuple[l
     """
     from dataclasses import replace
 
-    from exporter.anthology import normalise_title
+    from exporter.text import normalise_title
     from exporter.errors import SourceError
     from exporter.records import titles
     from exporter.sources import append_papers, parse

@@ -20,7 +20,7 @@ from exporter.sources import Sources
 def check_lock(src: Sources, lock: lockfile.Lock, path: Path, text: str, upgrades: bool = True) -> list[str]:
     """Entries the lock lacks, records and keys no entry uses, hand edits, a file not as exporter writes it."""
     from exporter.ids import KINDS
-    from exporter.records import assigned_keys, missing_ids, preprint_of, published_version, unfinished_upgrade
+    from exporter.records import assigned_keys, missing_ids, preprint_of, unfinished_upgrade
 
     problems = []
     absent = False

@@ -15,12 +15,21 @@ import click
 
 if TYPE_CHECKING:
     from exporter.lock import Lock
-    from exporter.resolvers import ResolveReport, Settings
+    from exporter.app import ResolveReport
+    from exporter.http import Settings
     from exporter.sources import Sources
 
 from exporter.writers import WRITERS  # the writer table: export --format choices
 
-FORMATS = tuple(WRITERS)
+class _Formats(click.Choice):  # type: ignore[type-arg]
+    """The writer table's formats, as they are when the command runs (a plug-in may have added one)."""
+
+    def __init__(self) -> None:
+        super().__init__(tuple(WRITERS))
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        self.choices = tuple(WRITERS)
+        return super().convert(value, param, ctx)
 
 
 @dataclass
@@ -116,7 +125,7 @@ def _network_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _settings(arxiv_url: str, acl_url: str, arxiv_delay: float, timeout: float, retries: int) -> Settings:
-    from exporter.resolvers import Settings
+    from exporter.http import Settings
 
     # With no delay (tests, local mirrors) the backoff still waits a little before retrying.
     return Settings(arxiv_url=arxiv_url, acl_url=acl_url, delay=arxiv_delay, timeout=timeout,
@@ -224,7 +233,7 @@ def _resolve(
 ) -> tuple[Sources, Lock, ResolveReport]:
     from exporter import lock as lockfile
     from exporter.errors import ResolveError
-    from exporter.resolvers import resolve
+    from exporter.app import resolve
 
     src, lock, path = _load(ctx)
     _require_papers(src, allow_empty)
@@ -332,7 +341,7 @@ def _write_outputs(ctx: Context, src: Sources, lock: Lock, upgrades: bool, diale
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="Output format.")
+@click.option("--format", "fmt", type=_Formats(), required=True, help="Output format.")
 @click.option("-o", "--output", default="-", show_default=True, help="File to write, or - for standard output.")
 @_no_upgrade_option
 @_bibtex_options
@@ -545,7 +554,7 @@ def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any
     failures: dict[str, str] = {}
     pending: dict[str, str] = {}
     if settings is not None:
-        from exporter.resolvers import resolve
+        from exporter.app import resolve
 
         report = resolve(trial, lock, settings, upgrade=upgrades, progress_factory=_progress)
         failures, pending = report.failures, report.pending

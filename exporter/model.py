@@ -8,14 +8,11 @@ then the user's overrides applied.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Callable, Mapping, NamedTuple
 
-from exporter.ids import KINDS
-from exporter.sources import Entry
-from exporter.text import strip_controls_in
+from exporter.text import ascii_fold, clean, from_arxiv_tex, from_latex  # noqa: F401 - re-exported
 
 ARXIV_ABS = "https://arxiv.org/abs/{}"
 ANTHOLOGY = "https://aclanthology.org/{}/"
@@ -73,11 +70,6 @@ class Record:
         return self.issued[0] if self.issued else None
 
 
-def clean(text: str) -> str:
-    """Collapse runs of white space (arXiv wraps titles and abstracts) and strip."""
-    return re.sub(r"\s+", " ", text).strip()
-
-
 @lru_cache(maxsize=65536)  # nameparser is slow, and the same names recur across builds
 def split_name(name: str) -> Name:
     """Split a full name (`Teven Le Scao`) into family and given names, particles kept."""
@@ -90,69 +82,6 @@ def split_name(name: str) -> Name:
     if not family:  # a single name, or one the parser could not read: keep it whole
         return Name(family=text)
     return Name(family=family, given=given, suffix=parsed.suffix)
-
-
-@lru_cache(maxsize=1)
-def _latex_decoder() -> Any:
-    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
-
-    # pylatexenc reads \textasciicircum as ˆ (U+02C6) and does not know \textbraceleft and
-    # \textbraceright; LaTeX prints ^ { } for them (and the BibTeX writer uses them).
-    context = get_default_latex_context_db()
-    context.add_context_category("exporter", prepend=True, macros=[
-        MacroTextSpec("textasciicircum", "^"), MacroTextSpec("textbraceleft", "{"), MacroTextSpec("textbraceright", "}"),
-    ])
-    # Math stays as written ($x^2$): there is no Unicode for most of it.
-    return LatexNodes2Text(latex_context=context, math_mode="verbatim", keep_comments=False)
-
-
-def from_latex(text: str) -> str:
-    """Decode a BibTeX field value (`Jim{\\'e}nez`, `{C}o{E}d{IT}`) to plain Unicode."""
-    if not re.search(r"[\\{}$~%]", text):
-        return clean(text)
-    return clean(_latex_decoder().latex_to_text(text))
-
-
-# arXiv metadata is TeX-flavoured plain text: authors write $\infty$, \textbf{X}, --, \"o and
-# \cite{...}, but also a bare % for percent and ~ for "about". So only these forms are decoded;
-# anything else (an unknown \macro) stays as written.
-_ARXIV_MARKUP = [
-    # Citations mean nothing outside the paper: drop them with the tie before them.
-    (re.compile(r"~?\\cite[a-z]*\*?(?:\[[^\]]*\])*\{[^{}]*\}"), lambda m: ""),
-    (re.compile(r"\\footnote\{((?:[^{}]|\{[^{}]*\})*)\}"), lambda m: f" ({m[1]})"),
-    (re.compile(r"\\(?:textbf|textit|emph|texttt|textsc|textrm|textsf|underline|url|mbox|text)\{([^{}]*)\}"),
-     lambda m: m[1]),
-    (re.compile(r"\\([%&_#$])"), lambda m: m[1]),
-    (re.compile(r"---"), lambda m: "\u2014"),
-    (re.compile(r"(?<!-)--(?!-)"), lambda m: "\u2013"),
-    (re.compile(r"``"), lambda m: "\u201c"),
-    (re.compile(r"''"), lambda m: "\u201d"),
-]
-_ARXIV_MATH = re.compile(r"\$([^$]+)\$")
-# Symbol accents may touch their letter (\"o); letter accents (\v, \c) need braces or a space
-# (\v{c}, \c c), so that \cite or \textbf never read as one. Then the letter macros (\ss).
-_ARXIV_ACCENT = re.compile(
-    r"\{?\\[`'^\"~=.]\s*(?:\{\\?[A-Za-z]\}|\\?[A-Za-z])\}?"
-    r"|\{?\\[uvHcdbtkr](?:\{\\?[A-Za-z]\}|\s+[A-Za-z])\}?"
-    r"|\{?\\(?:ss|ae|AE|oe|OE|o|O|l|L|aa|AA|i)\}?(?![A-Za-z])"
-)
-
-
-@lru_cache(maxsize=1)
-def _math_decoder() -> Any:
-    from pylatexenc.latex2text import LatexNodes2Text
-
-    return LatexNodes2Text(math_mode="text", keep_comments=True)
-
-
-def from_arxiv_tex(text: str) -> str:
-    """arXiv's TeX-flavoured text as plain Unicode: `$\\infty$-former` → `∞-former`, `--` → `–`."""
-    if re.search(r"[\\$`']|--", text):
-        text = _ARXIV_MATH.sub(lambda m: _math_decoder().latex_to_text(m[1]), text)
-        for pattern, repl in _ARXIV_MARKUP:
-            text = pattern.sub(repl, text)
-        text = _ARXIV_ACCENT.sub(lambda m: _math_decoder().latex_to_text(m[0]), text)
-    return clean(text)
 
 
 def bibtex_names(value: str) -> tuple[Name, ...]:
@@ -294,52 +223,12 @@ def apply_overrides(record: Record, overrides: Mapping[str, Any]) -> Record:
     return replace(record, **changes)
 
 
-def build_record(entry: Entry, found: Mapping[str, Mapping[str, Any]], key: str) -> Record:
-    """Merge what the lock holds for one entry (`found`: lock records by kind, the entry's own ids in
-    registry order, then its published version's): a published venue's record leads, arXiv stays as eprint."""
-    # Upstream text may carry control characters: gone before names are split and white space collapsed.
-    converted = {kind: CONVERTERS[kind].to_record(strip_controls_in(data)) for kind, data in found.items()}
-    lead = next((r for kind, r in converted.items() if KINDS[kind].published), None)
-    preprint = converted.get("arxiv")
-    if lead is not None:
-        record = lead
-        if preprint:
-            record = replace(record, arxiv=preprint.arxiv, arxiv_class=preprint.arxiv_class,
-                             arxiv_issued=preprint.arxiv_issued)
-    elif converted:
-        record = next(iter(converted.values()))
-    else:  # a manual entry: everything comes from the TOML
-        kind = "paper-conference" if "venue" in entry.overrides else "document"
-        record = Record(id="", type=kind, title="", author=(), issued=())
-    record = apply_overrides(record, entry.overrides)
-    first = record.arxiv_issued or record.issued
-    list_date = entry.date if entry.date is not None else (f"{first[0]}.{first[1]}" if len(first) > 1 else "")
-    # The list links the entry's venue page if it names one, else its preprint.
-    shown = sorted(entry.ids.values(), key=lambda i: not KINDS[i.kind].published)
-    if shown:
-        link = KINDS[shown[0].kind].link.format(shown[0].id)
-    else:
-        link = record.URL or (f"https://doi.org/{record.DOI}" if record.DOI else "")
-    return replace(record, id=key, link=link, list_date=list_date, section=entry.section, tags=entry.tags,
-                   note=entry.note, code=entry.code)
-
-
 # --- citation keys -------------------------------------------------------------------
 
 _STOPWORDS = frozenset(
     "a an the on of for in to with and or is are be by at as from via towards toward into "
     "do does can how what when why we our your its it this that".split()
 )
-_FOLD = str.maketrans({"ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "æ": "ae", "Æ": "AE",
-                       "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "ı": "i", "þ": "th", "ð": "d"})
-
-
-def ascii_fold(text: str) -> str:
-    """`Štefánik` → `Stefanik`: decompose, drop accents, map the letters that do not decompose."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def base_key(record: Record) -> str:
     """Google Scholar style key: first author's family name, year, first significant title word."""
     family = record.author[0].family if record.author else "anon"

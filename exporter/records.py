@@ -7,12 +7,13 @@ preprints may be replaced by their published version and by which, and citation 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Mapping
 
 from exporter.errors import OfflineError
 from exporter.ids import KINDS, Identifier
 from exporter.lock import Lock
-from exporter.model import Record, assign_keys, build_record
+from exporter.model import CONVERTERS, Record, apply_overrides, assign_keys
+from exporter.text import strip_controls_in
 from exporter.sources import Entry, Sources
 
 
@@ -56,6 +57,36 @@ def unfinished_message(entry: Entry, lock: Lock) -> str:
     if missing_ids(entry, lock):
         return f"{entry.label}: not in the lock"
     return f"{entry.label}: its published version {unfinished_upgrade(entry, lock)} is matched but not in the lock"
+
+
+def build_record(entry: Entry, found: Mapping[str, Mapping[str, Any]], key: str) -> Record:
+    """Merge what the lock holds for one entry (`found`: lock records by kind, the entry's own ids in
+    registry order, then its published version's): a published venue's record leads, arXiv stays as eprint."""
+    # Upstream text may carry control characters: gone before names are split and white space collapsed.
+    converted = {kind: CONVERTERS[kind].to_record(strip_controls_in(data)) for kind, data in found.items()}
+    lead = next((r for kind, r in converted.items() if KINDS[kind].published), None)
+    preprint = converted.get("arxiv")
+    if lead is not None:
+        record = lead
+        if preprint:
+            record = replace(record, arxiv=preprint.arxiv, arxiv_class=preprint.arxiv_class,
+                             arxiv_issued=preprint.arxiv_issued)
+    elif converted:
+        record = next(iter(converted.values()))
+    else:  # a manual entry: everything comes from the TOML
+        kind = "paper-conference" if "venue" in entry.overrides else "document"
+        record = Record(id="", type=kind, title="", author=(), issued=())
+    record = apply_overrides(record, entry.overrides)
+    first = record.arxiv_issued or record.issued
+    list_date = entry.date if entry.date is not None else (f"{first[0]}.{first[1]}" if len(first) > 1 else "")
+    # The list links the entry's venue page if it names one, else its preprint.
+    shown = sorted(entry.ids.values(), key=lambda i: not KINDS[i.kind].published)
+    if shown:
+        link = KINDS[shown[0].kind].link.format(shown[0].id)
+    else:
+        link = record.URL or (f"https://doi.org/{record.DOI}" if record.DOI else "")
+    return replace(record, id=key, link=link, list_date=list_date, section=entry.section, tags=entry.tags,
+                   note=entry.note, code=entry.code)
 
 
 def _found(entry: Entry, lock: Lock, upgrade: Identifier | None) -> dict[str, Any]:
@@ -142,7 +173,7 @@ def same_titles(entries: tuple[Entry, ...], lock: Lock) -> list[tuple[Entry, Ent
     Catches one paper listed twice under different identifiers (its arXiv id in one entry,
     its Anthology id in another; or a manual entry for a paper that is also resolved).
     """
-    from exporter.anthology import normalise_title
+    from exporter.text import normalise_title
 
     seen: dict[str, Entry] = {}
     found = []

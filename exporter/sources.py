@@ -219,7 +219,7 @@ class _Lines:
 
 def title_slug(title: str) -> str:
     """A title reduced for comparison, as one token: `GPT-4 Technical Report` → `gpt-4-technical-report`."""
-    from exporter.anthology import normalise_title
+    from exporter.text import normalise_title
 
     return normalise_title(title).replace(" ", "-")
 

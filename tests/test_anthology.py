@@ -38,7 +38,7 @@ from exporter.anthology import (
     save_index,
 )
 from exporter.errors import ExporterError, NetworkError, OfflineError
-from exporter.resolvers.http import Settings
+from exporter.http import Settings
 from fakeserver import ANTHOLOGY_DUMP, DUMP_PATH, FakeServices
 
 TESTS = Path(__file__).resolve().parent

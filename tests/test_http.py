@@ -11,7 +11,7 @@ import requests
 from fakeserver import FeedPage, load_arxiv_records, render_arxiv_entry, render_arxiv_feed
 
 from exporter.resolvers.arxiv import check_feed
-from exporter.resolvers.http import (PermanentError, Settings, TransientError, UnreachableError, retry_after,
+from exporter.http import (PermanentError, Settings, TransientError, UnreachableError, retry_after,
                                      with_retries)
 
 URL = "http://127.0.0.1:1/api/query?id_list=2110.08207&start=0&max_results=100"

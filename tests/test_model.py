@@ -115,7 +115,7 @@ def test_type_and_month_overrides() -> None:
 
 
 def test_a_manual_entry_is_built_from_the_toml_alone() -> None:
-    from exporter.model import build_record
+    from exporter.records import build_record
     from exporter.sources import Entry
 
     entry = Entry(index=1, line=1, overrides={"title": "Alpaca", "authors": ["Rohan Taori"], "year": 2023, "month": 3,

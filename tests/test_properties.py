@@ -505,7 +505,7 @@ def test_no_control_character_reaches_any_output(title: str, author: str, abstra
     one the same input without them gives: they are removed before names are split or white space folded."""
     from pathlib import Path
 
-    from exporter.model import build_record
+    from exporter.records import build_record
     from exporter.sources import parse, render_table
 
     def drop(s: str) -> str:

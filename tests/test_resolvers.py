@@ -11,7 +11,9 @@ import pytest
 from fakeserver import FakeServices
 
 from exporter.lock import Lock
-from exporter.resolvers import Settings, acl, arxiv, resolve
+from exporter.app import resolve
+from exporter.http import Settings
+from exporter.resolvers import acl, arxiv
 from exporter.sources import load
 
 ROOT = Path(__file__).parent.parent

@@ -21,7 +21,8 @@ from fakeserver import FakeServices
 from exporter import anthology
 from exporter.cli import main
 from exporter.lock import Lock
-from exporter.resolvers import Settings, resolve
+from exporter.app import resolve
+from exporter.http import Settings
 from exporter.finders.scoring import decide, title_similarity, venue_label
 from exporter.sources import load
 

@@ -9,9 +9,6 @@ given to the next.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, Mapping
-
 from exporter.finders import acl
 from exporter.finders.base import Decision, Finder, Found, Matcher
 

@@ -120,7 +120,7 @@ def _family_key(name: str) -> str:
 
 @lru_cache(maxsize=1 << 17)
 def _normalised(title: str) -> str:
-    from exporter.anthology import normalise_title
+    from exporter.text import normalise_title
 
     return normalise_title(title)
 

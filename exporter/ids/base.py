@@ -28,7 +28,8 @@ class Identifier:
 class IdKind:
     """One kind of identifier: its name (also its TOML key and lock section), the forms users paste, and its role.
 
-    `parse` returns the Identifier for any form of this kind's ids, URLs and DOIs, or None.
+    `parse` returns the Identifier for any form of this kind's ids, URLs and DOIs, or None; it must
+    accept the canonical id itself (`Identifier.id`), which is what papers.toml holds.
     `published` kinds name a venue's record (the Anthology, DBLP): it leads a paper's record over
     a preprint's. `link` formats the page the Markdown list links for an id.
     """

@@ -12,7 +12,7 @@ from typing import Any
 
 from exporter.errors import IdentifierError
 from exporter.ids import Identifier, parse_id
-from exporter.anthology import decode_latex  # as model.from_latex, fast on plain brace groups
+from exporter.text import decode_latex  # as model.from_latex, fast on plain brace groups
 from exporter.model import MONTHS, bibtex_names, clean
 from exporter.readers import Found, Imported, author_value
 from exporter.sources import KEY_RE

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from exporter.resolvers.http import PermanentError, Settings, TimeoutSession, TransientError, classify_status, with_retries
+from exporter.http import PermanentError, Settings, TimeoutSession, TransientError, classify_status, with_retries
 
 SERVICE = "ACL Anthology"
 # bibtexparser logs blocks it cannot parse; a failed parse is reported here, by entry.

@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
-from exporter.resolvers.http import (EmptyPageError, PermanentError, Settings, TimeoutSession, TransientError,
+from exporter.http import (EmptyPageError, PermanentError, Settings, TimeoutSession, TransientError,
                                      classify_status, with_retries)
 
 BATCH = 100  # longer GET id lists fail upstream with HTTP 414

@@ -37,13 +37,16 @@ class Writer(NamedTuple):
     """
 
     filename: str
-    module: str
+    module: str  # a module of this package, by its short name
     record_start: str
+    function: WriteFunction | None = None  # a plug-in's writer, given directly instead of a module
 
     def load(self) -> WriteFunction:
-        """The module's `write(records, meta, options) -> str`, imported on first use."""
+        """The format's `write(records, meta, options) -> str`, its module imported on first use."""
         from importlib import import_module
 
+        if self.function is not None:
+            return self.function
         return import_module(f"exporter.writers.{self.module}").write  # type: ignore[no-any-return]
 
 
