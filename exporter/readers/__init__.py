@@ -6,43 +6,13 @@ with neither an arXiv nor an Anthology id, the full record, plus every line it d
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any, Callable
+from typing import Callable
 
 from exporter.errors import ExporterError
-from exporter.ids import Identifier
-from exporter.model import Name
+from exporter.readers.base import Found, Imported, author_value
 
-
-@dataclass(frozen=True)
-class Found:
-    """One paper found in an imported file."""
-
-    line: int  # 1-based line of the paper in the imported file
-    arxiv: Identifier | None  # keeps a version if the link pins one
-    acl: Identifier | None
-    title: str = ""  # plain Unicode, as the file shows it (for duplicate detection and manual entries)
-    fields: dict[str, Any] = field(default_factory=dict)  # TOML keys of the new [[papers]] table besides arxiv/acl
-    list_date: str = ""  # "2023.4" if a Markdown list shows a date for the paper
-
-
-@dataclass
-class Imported:
-    """Everything read from one file."""
-
-    meta: dict[str, Any]  # [list] keys found (Markdown only): heading, badges, intro, section, footer
-    papers: list[Found]
-    skipped: list[tuple[int, str]]  # (line, reason) for every line or entry not understood
-
-
-def author_value(name: Name) -> str | dict[str, str]:
-    """A name as the TOML holds it: `"Given Family"` when `split_name` reads that back the same, else a table."""
-    from exporter.model import split_name
-
-    if split_name(name.display) == name:
-        return name.display
-    return {k: v for k, v in (("family", name.family), ("given", name.given), ("suffix", name.suffix)) if v}
+__all__ = ["Found", "Imported", "author_value", "READERS", "reader_for", "read"]
 
 
 def _markdown(text: str) -> Imported:

@@ -14,7 +14,7 @@ from exporter.errors import IdentifierError
 from exporter.ids import Identifier, parse_id
 from exporter.text import decode_latex  # as model.from_latex, fast on plain brace groups
 from exporter.model import MONTHS, bibtex_names, clean
-from exporter.readers import Found, Imported, author_value
+from exporter.readers.base import Found, Imported, author_value
 from exporter.sources import KEY_RE
 
 # BibTeX entry type -> CSL type of a manual entry (anything else is a "document").

@@ -17,7 +17,7 @@ from typing import Any
 from exporter.errors import IdentifierError
 from exporter.ids import Identifier, parse_id
 from exporter.model import clean, split_name
-from exporter.readers import Found, Imported, author_value
+from exporter.readers.base import Found, Imported, author_value
 
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _ITEM = re.compile(r"^([ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
