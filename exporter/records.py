@@ -6,7 +6,9 @@ preprints may be replaced by their published version and by which, and citation 
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any, Mapping
 
 from exporter.errors import OfflineError
@@ -62,8 +64,7 @@ def unfinished_message(entry: Entry, lock: Lock) -> str:
 def build_record(entry: Entry, found: Mapping[str, Mapping[str, Any]], key: str) -> Record:
     """Merge what the lock holds for one entry (`found`: lock records by kind, the entry's own ids in
     registry order, then its published version's): a published venue's record leads, arXiv stays as eprint."""
-    # Upstream text may carry control characters: gone before names are split and white space collapsed.
-    converted = {kind: CONVERTERS[kind].to_record(strip_controls_in(data)) for kind, data in found.items()}
+    converted = {kind: _converted(kind, json.dumps(data, sort_keys=True)) for kind, data in found.items()}
     lead = next((r for kind, r in converted.items() if KINDS[kind].published), None)
     preprint = converted.get("arxiv")
     if lead is not None:
@@ -87,6 +88,14 @@ def build_record(entry: Entry, found: Mapping[str, Mapping[str, Any]], key: str)
         link = record.URL or (f"https://doi.org/{record.DOI}" if record.DOI else "")
     return replace(record, id=key, link=link, list_date=list_date, section=entry.section, tags=entry.tags,
                    note=entry.note, code=entry.code)
+
+
+@lru_cache(maxsize=1 << 16)
+def _converted(kind: str, data: str) -> Record:
+    """A lock record (as canonical JSON) as a Record, converted once per run: build, check and the keys all
+    build every entry's record, and decoding LaTeX costs far more than this cache's key."""
+    # Upstream text may carry control characters: gone before names are split and white space collapsed.
+    return CONVERTERS[kind].to_record(strip_controls_in(json.loads(data)))
 
 
 def _found(entry: Entry, lock: Lock, upgrade: Identifier | None) -> dict[str, Any]:
