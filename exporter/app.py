@@ -16,7 +16,7 @@ from exporter.finders import FINDERS, Found
 from exporter.http import Settings
 from exporter.ids import KINDS, Identifier
 from exporter.lock import Lock
-from exporter.records import assigned_keys, missing_ids, preprint_of, require_locked
+from exporter.records import assigned_keys, missing_ids, preprint_of, records_in_use, require_locked
 from exporter.resolvers import RESOLVERS
 from exporter.sources import Entry, Sources
 
@@ -187,12 +187,6 @@ def _prune(lock: Lock, entries: tuple[Entry, ...]) -> None:
     """Drop lock records and decisions no entry refers to any more, so the lock mirrors the sources."""
     uids = {e.uid for e in entries}
     lock.published = {k: v for k, v in lock.published.items() if k in uids}
-    used: dict[str, set[str]] = {}
-    for entry in entries:
-        for ident in entry.ids.values():
-            used.setdefault(ident.kind, set()).add(ident.full)
-    for decision in lock.published.values():
-        if decision.get("match"):
-            used.setdefault(decision["match"]["kind"], set()).add(decision["match"]["id"])
+    used = records_in_use(entries, lock)
     lock.records = {kind: {k: v for k, v in values.items() if k in used.get(kind, set())}
                     for kind, values in lock.records.items()}

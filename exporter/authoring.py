@@ -81,12 +81,9 @@ def fetched_since(lock: Lock, before: Lock, keep: Sources) -> None:
     """Drop from `lock` what was fetched after `before` for entries `keep` does not have."""
     uids = {e.uid for e in keep.entries}
     lock.published = {k: v for k, v in lock.published.items() if k in before.published or k in uids}
-    used: dict[str, set[str]] = {}
-    for entry in keep.entries:
-        for ident in entry.ids.values():
-            used.setdefault(ident.kind, set()).add(ident.full)
-        if match := (lock.published.get(entry.uid) or {}).get("match"):
-            used.setdefault(match["kind"], set()).add(match["id"])
+    from exporter.records import records_in_use
+
+    used = records_in_use(keep.entries, lock)
     lock.records = {kind: {k: v for k, v in values.items() if k in before.of(kind) or k in used.get(kind, set())}
                     for kind, values in lock.records.items()}
 

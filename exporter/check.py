@@ -20,7 +20,7 @@ from exporter.sources import Sources
 def check_lock(src: Sources, lock: lockfile.Lock, path: Path, text: str, upgrades: bool = True) -> list[str]:
     """Entries the lock lacks, records and keys no entry uses, hand edits, a file not as exporter writes it."""
     from exporter.ids import KINDS
-    from exporter.records import assigned_keys, missing_ids, preprint_of, unfinished_upgrade
+    from exporter.records import assigned_keys, missing_ids, preprint_of, records_in_use, unfinished_upgrade
 
     problems = []
     absent = False
@@ -48,12 +48,7 @@ def check_lock(src: Sources, lock: lockfile.Lock, path: Path, text: str, upgrade
         problems.append(f"{at(section, name)}: {what} {name!r} is used by no entry of {src.path}; "
                         "run 'exporter resolve' to drop it")
 
-    used: dict[str, set[str]] = {}
-    for entry in src.entries:
-        for ident in entry.ids.values():
-            used.setdefault(ident.kind, set()).add(ident.full)
-        if match := (lock.published.get(entry.uid) or {}).get("match"):
-            used.setdefault(match["kind"], set()).add(match["id"])
+    used = records_in_use(src.entries, lock)
     for kind, values in sorted(lock.records.items()):
         label = KINDS[kind].label if kind in KINDS else kind
         for unused in sorted(set(values) - used.get(kind, set())):
@@ -103,8 +98,6 @@ def _first_difference(have: str, want: str) -> int:
     return min(len(have_lines), len(want_lines))
 
 
-# Where each record starts in an output (by file name), to name the paper at a stale line.
-_RECORD_STARTS = {w.filename: w.record_start for w in WRITERS.values()}
 
 
 def _paper_at(want: str, line: int, name: str, src: Sources, lock: lockfile.Lock,
@@ -117,7 +110,8 @@ def _paper_at(want: str, line: int, name: str, src: Sources, lock: lockfile.Lock
     # A difference on a blank line between two records belongs to the record after it.
     while line <= len(lines) and not lines[line - 1].strip():
         line += 1
-    start = re.compile(_RECORD_STARTS.get(name, "(?!)"))
+    # Where each record starts in this output (the writer table says), to name the paper at a stale line.
+    start = re.compile(next((w.record_start for w in WRITERS.values() if w.filename == name), "(?!)"))
     count = 0
     for text in lines[:line]:
         if start.match(text):

@@ -24,6 +24,17 @@ def missing_ids(entry: Entry, lock: Lock) -> list[Identifier]:
     return [i for i in entry.ids.values() if i.full not in lock.of(i.kind)]
 
 
+def records_in_use(entries: tuple[Entry, ...], lock: Lock) -> dict[str, set[str]]:
+    """The lock records the entries use, by kind: their own ids' and their matched published versions'."""
+    used: dict[str, set[str]] = {}
+    for entry in entries:
+        for ident in entry.ids.values():
+            used.setdefault(ident.kind, set()).add(ident.full)
+        if match := (lock.published.get(entry.uid) or {}).get("match"):
+            used.setdefault(match["kind"], set()).add(match["id"])
+    return used
+
+
 def preprint_of(entry: Entry) -> Identifier | None:
     """The preprint whose published version may replace this entry's record: its arXiv id, when the entry
     names no published venue's id itself and allows it (`upgrade = true`, the default)."""

@@ -185,7 +185,8 @@ def test_a_pinned_version_arxiv_does_not_return_is_an_error(fake_services: FakeS
         "2109.01652v99": "arXiv returned no record for this id (after 1 try); check it on arxiv.org"}
     # A service that answers with another version (the latest, v5) instead: refused, not stored.
     record = fake_services.arxiv["2109.01652"]
-    fake_services.arxiv["2109.01652"] = dataclasses.replace(record, latest_version=99)
+    # (monkeypatch: the fake's records are shared by every FakeServices of the process)
+    monkeypatch.setitem(fake_services.arxiv, "2109.01652", dataclasses.replace(record, latest_version=99))
     real = fakeserver.render_arxiv_entry
     monkeypatch.setattr(fakeserver, "render_arxiv_entry",
                         lambda rec, version=None: real(dataclasses.replace(rec, latest_version=5)))
