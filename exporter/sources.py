@@ -144,6 +144,11 @@ class Sources:
 def _open_string_after(line: str, delimiter: str | None) -> str | None:
     """The multi-line string delimiter still open at the end of `line` (None: none), given the one
     open at its start. Comments and one-line strings are skipped: triple quotes there open nothing."""
+    # Fast paths, for the common lines: none can open a multi-line string, or the open one goes on.
+    if delimiter is None and '"""' not in line and "'''" not in line:
+        return None
+    if delimiter is not None and delimiter not in line:
+        return delimiter
     i = 0
     while i < len(line):
         if delimiter is not None:
