@@ -28,6 +28,7 @@ from typing import Any, Protocol, cast
 import requests
 
 from exporter.errors import ExporterError, NetworkError, OfflineError
+from exporter.files import write_atomic
 from exporter.text import _terms, decode_latex, normalise_title  # noqa: F401 - re-exported
 from exporter.http import (
     PermanentError,
@@ -531,19 +532,11 @@ def dump_url(settings: Settings) -> str:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
+    """The cache's files are written as every file is (exporter.files); a failure says where the cache can go."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
-        try:
-            with handle:
-                handle.write(data)
-            os.replace(handle.name, path)
-        except BaseException:
-            Path(handle.name).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise AnthologyCacheError(f"cannot write {path}: {exc.strerror or exc}; "
-                                  "set EXPORTER_CACHE_DIR to a writable directory") from exc
+        write_atomic(path, data)
+    except ExporterError as exc:
+        raise AnthologyCacheError(f"{exc}; set EXPORTER_CACHE_DIR to a writable directory") from exc
 
 
 def _read_meta(directory: Path) -> dict[str, Any]:

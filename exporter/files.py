@@ -14,7 +14,7 @@ from pathlib import Path
 from exporter.errors import ExporterError
 
 
-def write_atomic(path: Path, text: str) -> bool:
+def write_atomic(path: Path, text: str | bytes) -> bool:
     """Write `text` to `path` unless it already holds exactly that; return whether it changed.
 
     A symlink is written through (its target is replaced, the link kept); a device or
@@ -23,7 +23,7 @@ def write_atomic(path: Path, text: str) -> bool:
     return write_all({path: text})[path]
 
 
-def write_all(texts: dict[Path, str]) -> dict[Path, bool]:
+def write_all(texts: dict[Path, str] | dict[Path, bytes] | dict[Path, str | bytes]) -> dict[Path, bool]:
     """Write several files all or nothing; return which changed.
 
     Every new content goes to a temporary file beside its target first; only when all are
@@ -35,7 +35,7 @@ def write_all(texts: dict[Path, str]) -> dict[Path, bool]:
     changed = {path: False for path in texts}
     try:
         for path, text in texts.items():
-            data = text.encode("utf-8")
+            data = text.encode("utf-8") if isinstance(text, str) else text
             target = Path(os.path.realpath(path))
             try:
                 info: os.stat_result | None = target.stat()
