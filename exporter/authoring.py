@@ -11,9 +11,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from exporter.ids import Identifier
+from exporter.errors import SourceError
+from exporter.ids import KINDS, Identifier
 from exporter.lock import Lock
-from exporter.sources import Entry, Sources
+from exporter.records import preprint_of, records_in_use, titles
+from exporter.sources import Entry, Sources, append_papers, parse, render_table
+from exporter.text import normalise_title
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,6 @@ class Candidate:
     @property
     def toml(self) -> str:
         """The table as TOML text (rendered once: tomlkit takes a while)."""
-        from exporter.sources import render_table
 
         if "_toml" not in self.__dict__:
             object.__setattr__(self, "_toml", render_table(self.table))
@@ -39,8 +41,6 @@ class Listed:
     """The list's entries by each of their ids and by their published version: one lookup per new paper."""
 
     def __init__(self, entries: tuple[Entry, ...], lock: Lock) -> None:
-        from exporter.ids import KINDS
-        from exporter.records import preprint_of
 
         self.by_id: dict[tuple[str, str], tuple[Entry, str]] = {}
         published: dict[tuple[str, str], tuple[Entry, str]] = {}
@@ -61,7 +61,6 @@ class Listed:
 
 def where(sources: Sources, entry: Entry, lock: Lock | None = None) -> str:
     """`sources/papers.toml:97: entry 25 (arxiv:2212.10560) 'Self-Instruct: ...'` (the title if resolved)."""
-    from exporter.records import titles
 
     title = titles((entry,), lock).get(entry.uid) if lock is not None else None
     return f"{sources.path}:{entry.line}: {entry.label}" + (f" {title!r}" if title else "")
@@ -81,7 +80,6 @@ def fetched_since(lock: Lock, before: Lock, keep: Sources) -> None:
     """Drop from `lock` what was fetched after `before` for entries `keep` does not have."""
     uids = {e.uid for e in keep.entries}
     lock.published = {k: v for k, v in lock.published.items() if k in before.published or k in uids}
-    from exporter.records import records_in_use
 
     used = records_in_use(keep.entries, lock)
     lock.records = {kind: {k: v for k, v in values.items() if k in before.of(kind) or k in used.get(kind, set())}
@@ -97,10 +95,6 @@ def screen(candidates: list[Candidate], sources: Sources, lock: Lock) -> tuple[l
     """
     from dataclasses import replace
 
-    from exporter.text import normalise_title
-    from exporter.errors import SourceError
-    from exporter.records import titles
-    from exporter.sources import append_papers, parse
 
     listed = Listed(sources.entries, lock)
     by_uid = {e.uid: e for e in sources.entries}

@@ -11,16 +11,18 @@ import re
 from pathlib import Path
 
 from exporter import lock as lockfile
+from exporter import sources
 from exporter.errors import ExporterError, SourceError
 from exporter.files import stale_temps
-from exporter.writers import WRITERS
+from exporter.ids import KINDS
+from exporter.records import (assigned_keys, missing_ids, preprint_of, published_version, records, records_in_use,
+                              same_titles, unfinished_upgrade)
 from exporter.sources import Sources
+from exporter.writers import WRITERS, formats_of, render_all
 
 
 def check_lock(src: Sources, lock: lockfile.Lock, path: Path, text: str, upgrades: bool = True) -> list[str]:
     """Entries the lock lacks, records and keys no entry uses, hand edits, a file not as exporter writes it."""
-    from exporter.ids import KINDS
-    from exporter.records import assigned_keys, missing_ids, preprint_of, records_in_use, unfinished_upgrade
 
     problems = []
     absent = False
@@ -103,8 +105,6 @@ def _first_difference(have: str, want: str) -> int:
 def _paper_at(want: str, line: int, name: str, src: Sources, lock: lockfile.Lock,
               where: dict[tuple[str, str], int]) -> str:
     """` in entry N (id), whose lock record is at line L` for the paper that holds `line` of an output."""
-    from exporter.ids import KINDS
-    from exporter.records import published_version
 
     lines = want.splitlines()
     # A difference on a blank line between two records belongs to the record after it.
@@ -132,8 +132,6 @@ def _paper_at(want: str, line: int, name: str, src: Sources, lock: lockfile.Lock
 def check_outputs(src: Sources, lock: lockfile.Lock, outputs: Path, dialect: str, unicode: bool,
                   upgrades: bool, lock_text: str = "") -> list[str]:
     """Each output file that is missing or differs from what `exporter build` would write now."""
-    from exporter.records import records
-    from exporter.writers import formats_of, render_all
 
     problems = []
     where = lockfile.record_lines(lock_text)
@@ -169,8 +167,6 @@ def run(sources_path: Path, outputs: Path, dialect: str | None = None, unicode: 
 
     Options left None are the list's own ([list] bibtex_dialect, bibtex_unicode, upgrade).
     """
-    from exporter import sources
-    from exporter.records import same_titles
 
     try:
         src = sources.load(sources_path)

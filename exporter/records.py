@@ -15,8 +15,9 @@ from exporter.errors import OfflineError
 from exporter.ids import KINDS, Identifier
 from exporter.lock import Lock
 from exporter.model import CONVERTERS, Record, apply_overrides, assign_keys
-from exporter.text import strip_controls_in
 from exporter.sources import Entry, Sources
+from exporter.text import normalise_title, strip_controls_in
+from exporter.venues import label as venue_label
 
 
 def missing_ids(entry: Entry, lock: Lock) -> list[Identifier]:
@@ -132,9 +133,8 @@ def _build(entries: tuple[Entry, ...], lock: Lock, upgrades: bool = True) -> lis
 
 def _venue_label(ident: Identifier) -> str:
     """The short venue the list shows after a preprint's date: `ACL 2023`."""
-    from exporter.venues import label
 
-    return label(ident)
+    return venue_label(ident)
 
 
 def entry_keys(built: list[tuple[Entry, Record]], locked: dict[str, str]) -> dict[str, str]:
@@ -193,7 +193,6 @@ def same_titles(entries: tuple[Entry, ...], lock: Lock) -> list[tuple[Entry, Ent
     Catches one paper listed twice under different identifiers (its arXiv id in one entry,
     its Anthology id in another; or a manual entry for a paper that is also resolved).
     """
-    from exporter.text import normalise_title
 
     seen: dict[str, Entry] = {}
     found = []

@@ -13,7 +13,7 @@ from typing import Any
 
 from exporter.errors import IdentifierError, SourceError
 from exporter.ids import KINDS, Identifier, parse_id
-from exporter.text import strip_controls_in
+from exporter.text import normalise_title, strip_controls_in
 
 # Per-paper keys and their types. Overrides replace resolved fields of the record.
 OVERRIDES: dict[str, type | tuple[type, ...]] = {
@@ -224,7 +224,6 @@ class _Lines:
 
 def title_slug(title: str) -> str:
     """A title reduced for comparison, as one token: `GPT-4 Technical Report` → `gpt-4-technical-report`."""
-    from exporter.text import normalise_title
 
     return normalise_title(title).replace(" ", "-")
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from exporter.ids import Identifier
-from exporter.model import Name
+from exporter.model import Name, split_name
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,6 @@ class Imported:
 
 def author_value(name: Name) -> str | dict[str, str]:
     """A name as the TOML holds it: `"Given Family"` when `split_name` reads that back the same, else a table."""
-    from exporter.model import split_name
 
     if split_name(name.display) == name:
         return name.display
