@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from exporter.errors import ExporterError
+from exporter.errors import ExporterError, SourceError
 from exporter.finders import FINDERS, Found
 from exporter.http import Settings
 from exporter.ids import KINDS, Identifier
@@ -61,6 +61,12 @@ def resolve(
     """
     entries = sources.entries
     report = ResolveReport()
+    if finders is None:
+        finders = sources.meta.finders
+    for name in finders or ():
+        if name not in FINDERS:
+            raise SourceError(str(sources.path), sources.meta.key_lines.get("finders"), "[list]",
+                              f"no published-version finder {name!r}; choose from {', '.join(FINDERS)}")
     if offline:
         require_locked(sources, lock, upgrade, hint="run 'exporter resolve' online (--offline was given)")
     wanted: dict[str, list[str]] = {}

@@ -36,7 +36,7 @@ def check_lock(src: Sources, lock: lockfile.Lock, path: Path, text: str, upgrade
         if preprint and not missing_ids(entry, lock) and entry.uid not in lock.published:
             problems.append(f"{src.path}:{entry.line}: {entry.label}: its published version was never looked for "
                             f"(no decision in {path}); run 'exporter resolve'")
-        elif unfinished := unfinished_upgrade(entry, lock):
+        elif unfinished := unfinished_upgrade(entry, lock, src.meta.finders):
             problems.append(f"{src.path}:{entry.line}: {entry.label}: its published version {unfinished} is matched "
                             f"but its record is not in the lock {path}; run 'exporter resolve'")
     where = lockfile.record_lines(text)
@@ -123,7 +123,7 @@ def _paper_at(want: str, line: int, name: str, src: Sources, lock: lockfile.Lock
     entry = src.entries[count - 1]
     # The record that leads the outputs: a published venue's (the entry's own, or its matched version's).
     idents = sorted(entry.ids.values(), key=lambda i: not KINDS[i.kind].published)
-    if (published := published_version(entry, lock)) and not (idents and KINDS[idents[0].kind].published):
+    if (published := published_version(entry, lock, src.meta.finders)) and not (idents and KINDS[idents[0].kind].published):
         idents.insert(0, published)
     locked = where.get((idents[0].kind, idents[0].full)) if idents else None
     return f" in {entry.label}" + (f", whose lock record is at line {locked}" if locked else "")

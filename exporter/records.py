@@ -54,23 +54,24 @@ def _match(entry: Entry, lock: Lock, finders: tuple[str, ...] | None) -> Identif
     return Identifier(match["kind"], match["id"])
 
 
-def published_version(entry: Entry, lock: Lock, finders: tuple[str, ...] | None = None) -> Identifier | None:
+def published_version(entry: Entry, lock: Lock, finders: tuple[str, ...] | None) -> Identifier | None:
     """The published version that replaces this entry's preprint: matched, allowed, and in the lock."""
     match = _match(entry, lock, finders)
     return match if match and match.id in lock.of(match.kind) else None
 
 
-def unfinished_upgrade(entry: Entry, lock: Lock, finders: tuple[str, ...] | None = None) -> Identifier | None:
+def unfinished_upgrade(entry: Entry, lock: Lock, finders: tuple[str, ...] | None) -> Identifier | None:
     """The published version matched to this entry whose record the lock lacks (its download failed)."""
     match = _match(entry, lock, finders)
     return match if match and match.id not in lock.of(match.kind) else None
 
 
-def unfinished_message(entry: Entry, lock: Lock) -> str:
+def unfinished_message(entry: Entry, lock: Lock, finders: tuple[str, ...] | None) -> str:
     """Why an entry cannot be written yet: its metadata, or its matched published version's, is missing."""
     if missing_ids(entry, lock):
         return f"{entry.label}: not in the lock"
-    return f"{entry.label}: its published version {unfinished_upgrade(entry, lock)} is matched but not in the lock"
+    return (f"{entry.label}: its published version {unfinished_upgrade(entry, lock, finders)} is matched but not "
+            "in the lock")
 
 
 def build_record(entry: Entry, found: Mapping[str, Mapping[str, Any]], key: str) -> Record:
@@ -117,13 +118,14 @@ def _found(entry: Entry, lock: Lock, upgrade: Identifier | None) -> dict[str, An
     return found
 
 
-def _build(entries: tuple[Entry, ...], lock: Lock, upgrades: bool = True) -> list[tuple[Entry, Record]]:
+def _build(entries: tuple[Entry, ...], lock: Lock, upgrades: bool = True,
+           finders: tuple[str, ...] | None = None) -> list[tuple[Entry, Record]]:
     """A keyless record for every entry whose metadata the lock holds, in list order."""
     built = []
     for e in entries:
         if missing_ids(e, lock):
             continue
-        upgraded = published_version(e, lock) if upgrades else None
+        upgraded = published_version(e, lock, finders) if upgrades else None
         record = build_record(e, _found(e, lock, upgraded), key="")
         if upgraded is not None:
             record = replace(record, venue=_venue_label(upgraded))
@@ -167,8 +169,9 @@ def assigned_keys(sources: Sources, lock: Lock) -> dict[str, str]:
 def require_locked(sources: Sources, lock: Lock, upgrades: bool, hint: str = "run 'exporter resolve'") -> None:
     """OfflineError naming, one line each, every entry the lock cannot write yet (with `upgrades`, also
     those whose matched published version's record is missing)."""
-    absent = [e for e in sources.entries if missing_ids(e, lock) or upgrades and unfinished_upgrade(e, lock)]
-    lines = [f"{sources.path}:{e.line}: {unfinished_message(e, lock)}; {hint}" for e in absent]
+    finders = sources.meta.finders
+    absent = [e for e in sources.entries if missing_ids(e, lock) or upgrades and unfinished_upgrade(e, lock, finders)]
+    lines = [f"{sources.path}:{e.line}: {unfinished_message(e, lock, finders)}; {hint}" for e in absent]
     if len(lines) > 1:
         lines.insert(0, f"{len(lines)} entries cannot be written from the lock:")
     if lines:
@@ -182,7 +185,7 @@ def records(sources: Sources, lock: Lock, upgrades: bool = True, missing_ok: boo
     """
     if not missing_ok:
         require_locked(sources, lock, upgrades)
-    built = _build(sources.entries, lock, upgrades)
+    built = _build(sources.entries, lock, upgrades, sources.meta.finders)
     keys = entry_keys(_build(sources.entries, lock, upgrades=False) if upgrades else built, lock.keys)
     return [replace(record, id=keys[entry.uid]) for entry, record in built]
 

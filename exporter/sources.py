@@ -52,6 +52,7 @@ LIST_KEYS: dict[str, type | tuple[type, ...]] = {
     "bibtex_unicode": bool,  # --bibtex-unicode
     "upgrade": bool,  # false: --no-upgrade
     "outputs": list,  # the formats `build` writes and `check` compares (exporter.writers.WRITERS names)
+    "finders": list,  # the published-version finders, in order (exporter.finders.FINDERS names)
 }
 # CSL types a paper can be given with `type` (a manual entry's kind, or a correction).
 TYPES = ("paper-conference", "article-journal", "report", "webpage", "book", "thesis", "document")
@@ -121,6 +122,7 @@ class ListMeta:
     bibtex_unicode: bool = False
     upgrade: bool = True
     outputs: tuple[str, ...] | None = None  # None: the default formats
+    finders: tuple[str, ...] | None = None  # None: every registered finder, in registry order
     key_lines: dict[str, int] = field(default_factory=dict, compare=False)  # line of each [list] key, for messages
 
     def bibtex(self, dialect: str | None = None, unicode: bool | None = None) -> tuple[str, bool]:
@@ -333,6 +335,9 @@ def _load_meta(raw: Any, display: str, line: int | None, problems: list[SourceEr
         elif not isinstance(value, expected) or (key == "badges" and not all(isinstance(b, str) for b in value)):
             kind = "a list of strings" if key == "badges" else _type_name(expected)
             problems.append(SourceError(display, line, "[list]", f"{key!r} must be {kind}"))
+        elif key == "finders" and not (all(isinstance(v, str) for v in value) and len(set(value)) == len(value)):
+            problems.append(SourceError(display, line, "[list]", "'finders' must list published-version finders, "
+                                        "each once, in the order they run (e.g. [\"acl\"]; [] for none)"))
         elif key == "outputs" and not (value and all(isinstance(v, str) for v in value)
                                        and len(set(value)) == len(value)):
             problems.append(SourceError(display, line, "[list]", "'outputs' must list output formats, each once "
@@ -341,7 +346,7 @@ def _load_meta(raw: Any, display: str, line: int | None, problems: list[SourceEr
             problems.append(SourceError(display, line, "[list]", f"'bibtex_dialect' must be \"bibtex\" or "
                                         f"\"biblatex\", not {value!r}"))
         else:
-            values[key] = tuple(value) if key in ("badges", "outputs") else value
+            values[key] = tuple(value) if key in ("badges", "outputs", "finders") else value
     return ListMeta(**values)
 
 

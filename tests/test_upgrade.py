@@ -172,3 +172,24 @@ def test_resolve_refresh_then_offline_build_use_the_published_versions(
     # The committed outputs are exactly these.
     for name in ("refs.bib", "refs.json", "refs.ris", "README.md"):
         assert (tmp_path / "outputs" / name).read_text() == (ROOT / "outputs" / name).read_text(), name
+
+
+def test_finders_are_chosen_in_the_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """[list] finders: [] switches published versions off (the matches stay in the lock, unused); a name
+    no finder has is named at its line."""
+    shutil.copytree(ROOT / "sources", tmp_path / "sources")
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "sources" / "papers.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('section = "Papers"\n', 'section = "Papers"\nfinders = []\n', 1), encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "--offline"])
+    assert result.exit_code == 0, result.output
+    bib = (tmp_path / "outputs" / "refs.bib").read_text()
+    assert len(re.findall(r"^@inproceedings\{", bib, re.M)) == 1  # entry 1 names its Anthology id itself
+    path.write_text(text.replace('section = "Papers"\n', 'section = "Papers"\nfinders = ["acl", "scholar"]\n', 1),
+                    encoding="utf-8")
+    monkeypatch.setenv("EXPORTER_ARXIV_URL", "http://127.0.0.1:9/api/query")
+    result = CliRunner().invoke(main, ["resolve"])
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: sources/papers.toml:16: [list]: no published-version finder 'scholar'; "
+                             "choose from acl\n")
