@@ -15,7 +15,8 @@ from exporter.errors import SourceError
 from exporter.ids import KINDS, Identifier
 from exporter.lock import Lock
 from exporter.records import preprint_of, records_in_use, titles
-from exporter.sources import Entry, Sources, append_papers, parse, render_table
+from exporter.editing import append_papers, render_table
+from exporter.sources import Entry, Sources, parse
 from exporter.text import normalise_title
 
 

@@ -536,7 +536,7 @@ def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any
     """
     import copy
 
-    from exporter import authoring, sources
+    from exporter import authoring, editing, sources
     from exporter import lock as lockfile
     from exporter.errors import ExporterError
     from exporter.files import write_atomic
@@ -546,7 +546,7 @@ def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any
         return []
     before = copy.deepcopy(lock)
     try:
-        trial = sources.parse(sources.append_papers(text, [c.toml for c in candidates]), ctx.sources)
+        trial = sources.parse(editing.append_papers(text, [c.toml for c in candidates]), ctx.sources)
     except ValueError as exc:  # papers written as an inline array
         raise ExporterError(f"{ctx.sources}: {exc}") from exc
     # Entries by index: the new ones come after the list's own.
@@ -569,7 +569,7 @@ def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any
             bad[entry.index] = f"{new[entry.index].given}: already in the list as {other} (the same title)"
     refused += list(bad.values())
     accepted = [c for i, c in new.items() if i not in bad]
-    final_text = sources.append_papers(text, [c.toml for c in accepted])
+    final_text = editing.append_papers(text, [c.toml for c in accepted])
     final = sources.parse(final_text, ctx.sources)
     authoring.fetched_since(lock, before, final)
     lock.keys = dict(before.keys)

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from fakeserver import FakeServices
 
 from exporter.cli import main
-from exporter.sources import append_papers, parse
+from exporter.editing import append_papers
+from exporter.sources import parse
 
 ROOT = Path(__file__).parent.parent
 TOML = Path("sources/papers.toml")

@@ -8,6 +8,7 @@ Layers, top to bottom (a module may import its own package's modules and any low
     4  resolvers, finders, readers, writers, authoring     sources, finders and formats: registries
     3  anthology                            the Anthology's dump: cache, scan, index (its finder's data)
     2  records                              sources + lock -> records, keys, upgrade policy
+    1.5 editing                             new [[papers]] tables in papers.toml, every other line kept
     1  sources, lock                        papers.toml and the lock file
     0  model, venues, http                  the record model, venue labels, polite HTTP
     -1 ids, files                           identifier kinds; file I/O rules
@@ -28,6 +29,7 @@ LAYERS = {
     "resolvers": 4, "finders": 4, "readers": 4, "writers": 4, "authoring": 4,
     "anthology": 3,
     "records": 2,
+    "editing": 1.5,
     "sources": 1, "lock": 1,
     "model": 0, "venues": 0, "http": 0,
     "ids": -1, "files": -1,

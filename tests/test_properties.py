@@ -506,7 +506,8 @@ def test_no_control_character_reaches_any_output(title: str, author: str, abstra
     from pathlib import Path
 
     from exporter.records import build_record
-    from exporter.sources import parse, render_table
+    from exporter.editing import render_table
+    from exporter.sources import parse
 
     def drop(s: str) -> str:
         return "".join(c for c in s if not _unwanted(c))
