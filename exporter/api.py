@@ -19,16 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exporter import lock as lockfile
-from exporter import sources as sourcesfile
-from exporter.app import ResolveReport, resolve
+from exporter.app import ResolveReport, resolve, write_outputs
+from exporter.app import load as app_load
 from exporter.errors import ResolveError
-from exporter.files import write_all, writer_lock
+from exporter.files import writer_lock
 from exporter.http import Settings
 from exporter.lock import Lock
 from exporter.model import Record
 from exporter.records import records as build_records
 from exporter.sources import Sources
-from exporter.writers import WRITERS, WriteOptions, formats_of, write
+from exporter.writers import WriteOptions, write
 
 __all__ = ["PaperList", "load", "Settings"]
 
@@ -72,12 +72,11 @@ class PaperList:
     def write_outputs(self, folder: str | Path) -> dict[Path, bool]:
         """Write the list's outputs (`[list] outputs`, else the four) into `folder`, all or nothing; returns
         which files changed."""
-        texts = {Path(folder) / WRITERS[fmt].filename: self.render(fmt) for fmt in formats_of(self.sources)}
         with writer_lock(self.sources.path, lambda message: None, wait=600):
-            return write_all(texts)
+            return write_outputs(self.sources, self.lock, Path(folder), self.sources.meta.upgrades(), None, None)[1]
 
 
 def load(path: str | Path = "sources/papers.toml") -> PaperList:
     """Read a list's sources file and its lock (a missing lock is an empty one)."""
-    src = sourcesfile.load(Path(path))
-    return PaperList(src, lockfile.load(lockfile.lock_path(src.path)))
+    src, lock, _ = app_load(Path(path))
+    return PaperList(src, lock)

@@ -1,4 +1,5 @@
-"""Use cases between the command line and the rest: resolve (and, in time, build, export, add, import, check).
+"""Use cases between the command line and the rest: load, resolve, build (write the outputs) and export
+(add, import and check follow).
 
 `resolve` decides what to fetch (only what the lock lacks; everything with `refresh`), fetches it
 through the resolver registry, gives preprints to the published-version finders in order, and
@@ -9,18 +10,47 @@ entries fail or the user interrupts; every failure is reported by entry.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from exporter import lock as lockfile
+from exporter import sources as sourcesfile
 from exporter.errors import ExporterError, SourceError
+from exporter.files import write_all
 from exporter.finders import FINDERS, Found
 from exporter.http import Settings
 from exporter.ids import KINDS, Identifier
 from exporter.lock import Lock
 from exporter.records import assigned_keys, missing_ids, preprint_of, records_in_use, require_locked
+from exporter.records import records as build_records
 from exporter.resolvers import RESOLVERS
 from exporter.sources import Entry, Sources
+from exporter.writers import formats_of, render, render_all
 
-__all__ = ["resolve", "ResolveReport"]
+__all__ = ["load", "resolve", "ResolveReport", "write_outputs", "export_text"]
+
+
+def load(sources_path: Path) -> tuple[Sources, Lock, Path]:
+    """The sources file, its lock (empty if there is none) and the lock's path."""
+    src = sourcesfile.load(sources_path)
+    path = lockfile.lock_path(sources_path)
+    return src, lockfile.load(path), path
+
+
+def write_outputs(src: Sources, lock: Lock, outputs: Path, upgrades: bool, dialect: str | None,
+                  unicode: bool | None) -> tuple[int, dict[Path, bool]]:
+    """Write the list's outputs from the lock alone (refs.bib options: given, else the list's), all or nothing:
+    a failing writer or a file that cannot be written leaves no mixed outputs. Returns the number of
+    records and which files changed."""
+    recs = build_records(src, lock, upgrades=upgrades)
+    texts = render_all(recs, src.meta, *src.meta.bibtex(dialect, unicode), formats=formats_of(src))
+    return len(recs), write_all({outputs / name: text for name, text in texts.items()})
+
+
+def export_text(src: Sources, lock: Lock, fmt: str, upgrades: bool, dialect: str | None, unicode: bool | None) -> str:
+    """One format's text, from the lock alone."""
+    bibtex_dialect, bibtex_unicode = src.meta.bibtex(dialect, unicode)
+    return render(fmt, build_records(src, lock, upgrades=upgrades), src.meta, bibtex_dialect, bibtex_unicode)
 
 
 @dataclass

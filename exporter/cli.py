@@ -203,11 +203,9 @@ def default_outputs(sources: Path) -> Path:
 
 
 def _load(ctx: Context) -> tuple[Sources, Lock, Path]:
-    from exporter import lock, sources
+    from exporter.app import load
 
-    src = sources.load(ctx.sources)
-    path = lock.lock_path(ctx.sources)
-    return src, lock.load(path), path
+    return load(ctx.sources)
 
 
 def _print_upgrades(report: ResolveReport) -> None:
@@ -325,19 +323,12 @@ def build(ctx: Context, offline: bool, upgrade: bool | None, bibtex_dialect: str
 
 def _write_outputs(ctx: Context, src: Sources, lock: Lock, upgrades: bool, dialect: str | None,
                    unicode: bool | None) -> None:
-    """Write the four outputs from the lock alone (refs.bib options: given, else the list's)."""
-    from exporter.files import write_all
-    from exporter.records import records
-    from exporter.writers import formats_of, render_all
+    """Write the outputs (app.write_outputs) and say which changed."""
+    from exporter.app import write_outputs
 
-    recs = records(src, lock, upgrades=upgrades)
-    # Render everything, then write all or nothing: a failing writer or a file that cannot be
-    # written leaves no mixed outputs.
-    texts = render_all(recs, src.meta, *src.meta.bibtex(dialect, unicode), formats=formats_of(src))
-    changed = write_all({ctx.outputs / name: text for name, text in texts.items()})
+    count, changed = write_outputs(src, lock, ctx.outputs, upgrades, dialect, unicode)
     for path, new in changed.items():
-        click.echo(f"{path}: {len(recs)} entr{'y' if len(recs) == 1 else 'ies'}{'' if new else ' (unchanged)'}",
-                   err=True)
+        click.echo(f"{path}: {count} entr{'y' if count == 1 else 'ies'}{'' if new else ' (unchanged)'}", err=True)
 
 
 @main.command()
@@ -351,16 +342,13 @@ def _write_outputs(ctx: Context, src: Sources, lock: Lock, upgrades: bool, diale
 def export(ctx: Context, fmt: str, output: str, upgrade: bool | None, bibtex_dialect: str | None,
            bibtex_unicode: bool | None, allow_empty: bool) -> None:
     """Write one format from the lock alone (no network)."""
+    from exporter.app import export_text
     from exporter.errors import ExporterError
     from exporter.files import write_atomic
-    from exporter.records import records
 
     src, lock, _ = _load(ctx)
     _require_papers(src, allow_empty)
-    from exporter.writers import render
-
-    dialect, unicode = src.meta.bibtex(bibtex_dialect, bibtex_unicode)
-    text = render(fmt, records(src, lock, upgrades=src.meta.upgrades(upgrade)), src.meta, dialect, unicode)
+    text = export_text(src, lock, fmt, src.meta.upgrades(upgrade), bibtex_dialect, bibtex_unicode)
     if output == "-":
         try:
             click.echo(text, nl=False)
