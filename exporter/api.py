@@ -21,7 +21,6 @@ from pathlib import Path
 from exporter import lock as lockfile
 from exporter.app import ResolveReport, resolve, write_outputs
 from exporter.app import load as app_load
-from exporter.errors import ResolveError
 from exporter.files import writer_lock
 from exporter.http import Settings
 from exporter.lock import Lock
@@ -53,10 +52,8 @@ class PaperList:
         if save:
             with writer_lock(self.sources.path, lambda message: None, wait=600):
                 lockfile.save(self.lock_path, self.lock)
-        failed = {**report.failures, **report.pending}
-        if failed:
-            where = {e.label: f"{self.sources.path}:{e.line}: {e.label}" for e in self.sources.entries}
-            raise ResolveError({where[label]: reason for label, reason in failed.items()}, report.total_fetched)
+        if error := report.error(self.sources):
+            raise error
         return report
 
     def records(self, *, upgrade: bool | None = None) -> list[Record]:

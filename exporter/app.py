@@ -15,19 +15,20 @@ from typing import Any, Callable, Sequence
 
 from exporter import lock as lockfile
 from exporter import sources as sourcesfile
-from exporter.errors import ExporterError, SourceError
-from exporter.files import write_all
+from exporter.errors import ExporterError, ResolveError, SourceError
+from exporter.files import stale_temps, write_all
 from exporter.finders import FINDERS, Found
 from exporter.http import Settings
 from exporter.ids import KINDS, Identifier
 from exporter.lock import Lock
-from exporter.records import assigned_keys, missing_ids, preprint_of, records_in_use, require_locked
+from exporter.records import (assigned_keys, missing_ids, preprint_of, published_version, records_in_use,
+                              require_locked, unfinished_upgrade)
 from exporter.records import records as build_records
 from exporter.resolvers import RESOLVERS
 from exporter.sources import Entry, Sources
-from exporter.writers import formats_of, render, render_all
+from exporter.writers import WRITERS, formats_of, render, render_all
 
-__all__ = ["load", "resolve", "ResolveReport", "write_outputs", "export_text"]
+__all__ = ["load", "resolve", "ResolveReport", "leftover_temps", "write_outputs", "export_text"]
 
 
 def load(sources_path: Path) -> tuple[Sources, Lock, Path]:
@@ -35,6 +36,13 @@ def load(sources_path: Path) -> tuple[Sources, Lock, Path]:
     src = sourcesfile.load(sources_path)
     path = lockfile.lock_path(sources_path)
     return src, lockfile.load(path), path
+
+
+def leftover_temps(sources_path: Path, outputs: Path) -> list[Path]:
+    """Temporary files a killed run left beside the list's files (its sources, its lock, its outputs):
+    writing commands remove them (holding the writer lock), `check` names them."""
+    return (stale_temps(sources_path.parent, (sources_path.name, lockfile.lock_path(sources_path).name))
+            + stale_temps(outputs, [w.filename for w in WRITERS.values()]))
 
 
 def write_outputs(src: Sources, lock: Lock, outputs: Path, upgrades: bool, dialect: str | None,
@@ -69,6 +77,15 @@ class ResolveReport:
     @property
     def total_fetched(self) -> int:
         return sum(self.fetched.values())
+
+    def error(self, sources: Sources) -> ResolveError | None:
+        """The error naming, in list order and with its line, each entry that failed or whose published
+        version could not be checked or fetched; None when none did."""
+        failed = {**self.failures, **self.pending}
+        if not failed:
+            return None
+        return ResolveError({f"{sources.path}:{e.line}: {e.label}": failed[e.label]
+                             for e in sources.entries if e.label in failed}, self.total_fetched)
 
 
 def resolve(
@@ -204,11 +221,10 @@ def _find_published_versions(
     # Every matched record the lock lacks, also from decisions of earlier runs whose download failed.
     by_id: dict[Identifier, list[tuple[Entry, Identifier]]] = {}
     for entry, preprint in eligible:
-        match = (lock.published.get(entry.uid) or {}).get("match")
-        if match:
-            ident = Identifier(match["kind"], match["id"])
-            if ident.id not in lock.of(ident.kind) or refresh and entry.uid in decided:
-                by_id.setdefault(ident, []).append((entry, preprint))
+        ident = unfinished_upgrade(entry, lock, None) or (
+            published_version(entry, lock, None) if refresh and entry.uid in decided else None)
+        if ident:
+            by_id.setdefault(ident, []).append((entry, preprint))
     wanted: dict[str, list[str]] = {}
     for ident in by_id:
         wanted.setdefault(ident.kind, []).append(ident.id)

@@ -13,7 +13,7 @@ from pathlib import Path
 from exporter import lock as lockfile
 from exporter import sources
 from exporter.errors import ExporterError, SourceError
-from exporter.files import stale_temps
+from exporter.app import leftover_temps
 from exporter.ids import KINDS
 from exporter.records import (assigned_keys, missing_ids, preprint_of, published_version, records, records_in_use,
                               same_titles, unfinished_upgrade)
@@ -176,9 +176,7 @@ def run(sources_path: Path, outputs: Path, dialect: str | None = None, unicode: 
         return [f"{src.path}: no papers ([[papers]] tables); pass --allow-empty if the list is meant to be empty"]
     path = lockfile.lock_path(sources_path)
     leftovers = [f"{p}: a temporary file left by an interrupted exporter run; 'exporter build' removes it"
-                 for folder, names in ((sources_path.parent, (sources_path.name, path.name)),
-                                       (outputs, [w.filename for w in WRITERS.values()]))
-                 for p in stale_temps(folder, names)]
+                 for p in leftover_temps(sources_path, outputs)]
     try:
         lock = lockfile.load(path)  # names the line of an unreadable or damaged lock
         text = path.read_bytes().decode("utf-8") if path.exists() else None  # as written: no newline translation

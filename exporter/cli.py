@@ -69,14 +69,14 @@ def _writes_list(func: Callable[..., Any]) -> Callable[..., Any]:
     Concurrent runs on one list take turns, so none loses another's edit; each reads the files
     after taking the lock. Temporary files a killed run left behind are removed first.
     """
+    import contextlib
     import functools
 
     @functools.wraps(func)
     def wrapper(ctx: Context, *args: Any, **kwargs: Any) -> Any:
+        from exporter.app import leftover_temps
         from exporter.errors import ExporterError
-        from exporter.files import remove_stale_temps, writer_lock
-        from exporter.lock import lock_path
-        from exporter.writers import WRITERS
+        from exporter.files import writer_lock
 
         raw = os.environ.get("EXPORTER_LOCK_WAIT") or "600"
         try:
@@ -84,8 +84,9 @@ def _writes_list(func: Callable[..., Any]) -> Callable[..., Any]:
         except ValueError:
             raise ExporterError(f"EXPORTER_LOCK_WAIT must be a number of seconds, not {raw!r}") from None
         with writer_lock(ctx.sources, lambda m: click.echo(m, err=True), wait):
-            remove_stale_temps(ctx.sources.parent, (ctx.sources.name, lock_path(ctx.sources).name))
-            remove_stale_temps(ctx.outputs, (w.filename for w in WRITERS.values()))
+            for path in leftover_temps(ctx.sources, ctx.outputs):  # no other run is writing: they are stale
+                with contextlib.suppress(OSError):
+                    path.unlink()
             return func(ctx, *args, **kwargs)
 
     return wrapper
@@ -230,7 +231,6 @@ def _resolve(
     allow_empty: bool = False,
 ) -> tuple[Sources, Lock, ResolveReport]:
     from exporter import lock as lockfile
-    from exporter.errors import ResolveError
     from exporter.app import resolve
 
     src, lock, path = _load(ctx)
@@ -255,10 +255,8 @@ def _resolve(
     elif changed:
         click.echo(f"{path}: updated", err=True)
     _print_upgrades(report)
-    if report.failures or report.pending:
-        lines = {e.label: f"{src.path}:{e.line}: {e.label}" for e in src.entries}
-        failed = {**report.failures, **report.pending}
-        raise ResolveError({lines[e.label]: failed[e.label] for e in src.entries if e.label in failed}, fetched)
+    if error := report.error(src):
+        raise error
     return src, lock, report
 
 

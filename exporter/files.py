@@ -110,13 +110,6 @@ def stale_temps(folder: Path, names: Iterable[str]) -> list[Path]:
     return [p for p in found if (m := _TEMP.match(p.name)) and m["name"] in wanted and p.is_file()]
 
 
-def remove_stale_temps(folder: Path, names: Iterable[str]) -> None:
-    """Delete what `stale_temps` finds; call it holding the list's writer lock (no other run is writing)."""
-    for path in stale_temps(folder, names):
-        with contextlib.suppress(OSError):
-            path.unlink()
-
-
 @contextlib.contextmanager
 def writer_lock(sources: Path, notify: Callable[[str], None], wait: float) -> Iterator[None]:
     """Hold the list's writer lock while the body runs: an OS lock (flock) on the sources' folder.

@@ -128,15 +128,9 @@ def _build(entries: tuple[Entry, ...], lock: Lock, upgrades: bool = True,
         upgraded = published_version(e, lock, finders) if upgrades else None
         record = build_record(e, _found(e, lock, upgraded), key="")
         if upgraded is not None:
-            record = replace(record, venue=_venue_label(upgraded))
+            record = replace(record, venue=venue_label(upgraded))  # the short venue the list shows: `ACL 2023`
         built.append((e, record))
     return built
-
-
-def _venue_label(ident: Identifier) -> str:
-    """The short venue the list shows after a preprint's date: `ACL 2023`."""
-
-    return venue_label(ident)
 
 
 def entry_keys(built: list[tuple[Entry, Record]], locked: dict[str, str]) -> dict[str, str]:

@@ -4,7 +4,8 @@ Layers, top to bottom (a module may import its own package's modules and any low
     7  __main__                             `python -m exporter`
     6  cli                                  click, printing, exit codes
     5.5 api                                 the Python API, on the use cases
-    5  app, check, validate                 use cases
+    5  check, validate                      use cases that report
+    4.5 app                                 use cases: load, resolve, write outputs, export
     4  resolvers, finders, readers, writers, authoring     sources, finders and formats: registries
     3  anthology                            the Anthology's dump: cache, scan, index (its finder's data)
     2  records                              sources + lock -> records, keys, upgrade policy
@@ -25,7 +26,8 @@ LAYERS = {
     "__main__": 7,
     "cli": 6,
     "api": 5.5,
-    "app": 5, "check": 5, "validate": 5,
+    "check": 5, "validate": 5,
+    "app": 4.5,
     "resolvers": 4, "finders": 4, "readers": 4, "writers": 4, "authoring": 4,
     "anthology": 3,
     "records": 2,
