@@ -178,12 +178,9 @@ def run(sources_path: Path, outputs: Path, dialect: str | None = None, unicode: 
     leftovers = [f"{p}: a temporary file left by an interrupted exporter run; 'exporter build' removes it"
                  for p in leftover_temps(sources_path, outputs)]
     try:
-        lock = lockfile.load(path)  # names the line of an unreadable or damaged lock
-        text = path.read_bytes().decode("utf-8") if path.exists() else None  # as written: no newline translation
+        lock, text = lockfile.load_text(path)  # names the line of an unreadable or damaged lock
     except ExporterError as exc:
         return [str(exc)]
-    except OSError as exc:
-        return [f"{path}: cannot read: {exc.strerror}"]
     upgrades = src.meta.upgrades(upgrades)
     problems = [f"{src.path}:{e.line}: {e.label}: the same paper as entry {first.index} (line {first.line}), "
                 f"titled {title!r}" for e, first, title in same_titles(src.entries, lock)]

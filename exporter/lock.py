@@ -109,14 +109,20 @@ def lock_path(sources: Path) -> Path:
 
 def load(path: Path) -> Lock:
     """Read the lock (migrating an older format); a missing file is an empty lock."""
+    return load_text(path)[0]
+
+
+def load_text(path: Path) -> tuple[Lock, str | None]:
+    """The lock and the file's text as written (no newline translation; None when there is no file)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return Lock()
+        return Lock(), None
     except OSError as exc:
         raise LockError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     try:
-        data = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        data = json.loads(text)
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise LockError(f"{path}:{line}: unreadable lock file (not UTF-8); delete it and run 'exporter resolve'") from None
@@ -133,7 +139,7 @@ def load(path: Path) -> Lock:
     damage = _damage_1(data) if data["format"] == 1 else _damage(data)
     if damage:
         section, ident, problem = damage
-        where = record_lines(raw.decode("utf-8"))
+        where = record_lines(text)
         line = where.get((section, ident)) or where.get((section, ""))
         raise LockError(f"{path}{f':{line}' if line else ''}: {problem}; fix it or delete it and run 'exporter resolve'")
     migrated_from = None
@@ -143,7 +149,7 @@ def load(path: Path) -> Lock:
     digests = data.get("digests", {})
     flat = {**digests.get("records", {}), "published": digests.get("published", {}), "keys": digests.get("keys", {})}
     return Lock(records=data.get("records", {}), published=data.get("published", {}), keys=data.get("keys", {}),
-                digests=flat, migrated_from=migrated_from)
+                digests=flat, migrated_from=migrated_from), text
 
 
 def _migrate_1(data: dict[str, Any]) -> dict[str, Any]:
