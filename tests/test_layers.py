@@ -4,7 +4,7 @@ Layers, top to bottom (a module may import its own package's modules and any low
     7  __main__                             `python -m exporter`
     6  cli                                  click, printing, exit codes
     5.5 api                                 the Python API, on the use cases
-    5  check, validate                      use cases that report
+    5  check, validate                      use cases that report (validate/ is a package: its modules share its row)
     4.5 app                                 use cases: load, resolve, write outputs, export
     4  resolvers, finders, readers, writers, authoring     sources, finders and formats: registries
     3  anthology                            the Anthology's dump: cache, scan, index (its finder's data)

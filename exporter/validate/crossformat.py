@@ -1,0 +1,61 @@
+"""Across formats: refs.bib, refs.ris, README.md (and refs.yml) carry the papers of refs.json."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Sequence
+
+from exporter.validate.checks import _first_difference, _problems, check
+from exporter.validate.outputs import BIB, CSL, MARKDOWN, RIS, YML, _read
+from exporter.validate.papers import (Paper, _bib_papers, _csl_papers, _markdown_tokens, _ris_papers, _yml_papers,
+                                      listed_papers)
+from exporter.validate.tools import _module
+
+
+def _compare(name: str, want: Sequence[Paper], got: Sequence[Paper], fields: Sequence[str]) -> list[str]:
+    if [p.key for p in want] != [p.key for p in got]:
+        return [f"{name}: {len(got)} papers {_first_difference([p.key for p in want], [p.key for p in got])}"]
+    problems = []
+    for w, g in zip(want, got):
+        for field in fields:
+            if getattr(w, field) != getattr(g, field):
+                problems.append(f"{name} {w.key}: {field} {getattr(g, field)!r} != refs.json {getattr(w, field)!r}")
+    return problems
+
+
+def _display(family: str, given: str) -> str:
+    return " ".join(p for p in (given, family) if p)
+
+
+@check("cross-format")
+def check_cross_format(outputs: Path) -> str:
+    """refs.bib, refs.ris, README.md (and refs.yml if written) carry the papers, titles, authors, years, DOIs and URLs of refs.json."""
+    want = _csl_papers(outputs)
+    fields = ("title", "authors", "year", "doi", "url")
+    problems = _compare(BIB, want, _bib_papers(outputs), fields) + _compare(RIS, want, _ris_papers(outputs), fields)
+    if (outputs / YML).is_file():  # the Hayagriva output, when the list writes it
+        problems += _compare(YML, want, _yml_papers(outputs), fields)
+    bib_eprints = {e.key: e.fields_dict["eprint"].value for e in _module("bibtexparser").parse_string(
+        _read(outputs, BIB)).entries if "eprint" in e.fields_dict}
+    listed = listed_papers(_markdown_tokens(outputs))
+    if len(listed) != len(want):
+        problems.append(f"{MARKDOWN}: {len(listed)} papers listed, refs.json has {len(want)}")
+    for paper, shown in zip(want, listed):
+        if shown.title != paper.title:
+            problems.append(f"{MARKDOWN} line {shown.line}: title {shown.title!r} != refs.json {paper.title!r}")
+        authors = ", ".join(_display(f, g) for f, g in paper.authors)
+        if shown.authors != authors:
+            problems.append(f"{MARKDOWN} line {shown.line}: authors {shown.authors!r} != refs.json {authors!r}")
+        # The list links the Anthology page or the arXiv abstract page: one of the paper's own addresses.
+        links = {paper.url, f"https://doi.org/{paper.doi}"} if paper.url or paper.doi else {""}
+        if paper.key in bib_eprints:
+            links.add(f"https://arxiv.org/abs/{bib_eprints[paper.key]}")
+        anthology = re.fullmatch(r"https://aclanthology\.org/([^/]+)/?", shown.link)
+        if shown.link not in links and not (anthology and paper.doi.endswith(anthology[1])):
+            problems.append(f"{MARKDOWN} line {shown.line}: link {shown.link!r} is none of {paper.key}'s addresses")
+    if problems:
+        raise _problems(f"{len(problems)} difference(s)", problems)
+    files = ", ".join([CSL, BIB, RIS] + ([YML] if (outputs / YML).is_file() else []))
+    return (f"{len(want)} papers; titles, authors, years, DOIs and URLs agree in {files}; "
+            f"titles, authors and links in README.md")
