@@ -1,5 +1,5 @@
-"""Use cases between the command line and the rest: load, resolve, build (write the outputs) and export
-(add, import and check follow).
+"""Use cases between the command line and the rest: load, resolve, build (write the outputs), export,
+add and import (check follows). They read and write the list's files; the command line only prints.
 
 `resolve` decides what to fetch (only what the lock lacks; everything with `refresh`), fetches it
 through the resolver registry, gives preprints to the published-version finders in order, and
@@ -9,26 +9,34 @@ entries fail or the user interrupts; every failure is reported by entry.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from exporter import editing, readers
 from exporter import lock as lockfile
 from exporter import sources as sourcesfile
-from exporter.errors import ExporterError, ResolveError, SourceError
-from exporter.files import stale_temps, write_all
+from exporter.authoring import Candidate, fetched_since, front_matter, imported_candidate, new_table, screen, where
+from exporter.errors import ExporterError, IdentifierError, ResolveError, SourceError
+from exporter.files import stale_temps, write_all, write_atomic
 from exporter.finders import FINDERS, Found
-from exporter.http import Settings
-from exporter.ids import KINDS, Identifier
+from exporter.http import PermanentError, Settings, TransientError
+from exporter.ids import KINDS, Identifier, parse_id
 from exporter.lock import Lock
 from exporter.records import (assigned_keys, missing_ids, preprint_of, published_version, records_in_use,
-                              require_locked, unfinished_upgrade)
+                              require_locked, same_titles, unfinished_upgrade)
 from exporter.records import records as build_records
 from exporter.resolvers import RESOLVERS
 from exporter.sources import Entry, Sources
 from exporter.writers import WRITERS, formats_of, render, render_all
 
-__all__ = ["load", "resolve", "ResolveReport", "leftover_temps", "write_outputs", "export_text"]
+__all__ = ["load", "resolve", "ResolveReport", "leftover_temps", "write_outputs", "export_text", "add_papers",
+           "import_file", "AddReport"]
+
+
+def _quiet(message: str) -> None:
+    """The default `notify`: say nothing."""
 
 
 def load(sources_path: Path) -> tuple[Sources, Lock, Path]:
@@ -46,13 +54,17 @@ def leftover_temps(sources_path: Path, outputs: Path) -> list[Path]:
 
 
 def write_outputs(src: Sources, lock: Lock, outputs: Path, upgrades: bool, dialect: str | None,
-                  unicode: bool | None) -> tuple[int, dict[Path, bool]]:
+                  unicode: bool | None, notify: Callable[[str], None] = _quiet) -> tuple[int, dict[Path, bool]]:
     """Write the list's outputs from the lock alone (refs.bib options: given, else the list's), all or nothing:
     a failing writer or a file that cannot be written leaves no mixed outputs. Returns the number of
-    records and which files changed."""
+    records and which files changed, and says it (`notify`), a line per file."""
     recs = build_records(src, lock, upgrades=upgrades)
     texts = render_all(recs, src.meta, *src.meta.bibtex(dialect, unicode), formats=formats_of(src))
-    return len(recs), write_all({outputs / name: text for name, text in texts.items()})
+    changed = write_all({outputs / name: text for name, text in texts.items()})
+    count = len(recs)
+    for path, new in changed.items():
+        notify(f"{path}: {count} entr{'y' if count == 1 else 'ies'}{'' if new else ' (unchanged)'}")
+    return count, changed
 
 
 def export_text(src: Sources, lock: Lock, fmt: str, upgrades: bool, dialect: str | None, unicode: bool | None) -> str:
@@ -72,6 +84,7 @@ class ResolveReport:
     checked: dict[str, int] = field(default_factory=dict)  # finder -> preprints it looked at
     searched: dict[str, str] = field(default_factory=dict)  # finder -> what it searched ("3078 ... papers")
     upgraded: list[tuple[Entry, str, Found]] = field(default_factory=list)  # (entry, finder, match)
+    requests: dict[str, int] = field(default_factory=dict)  # service -> requests made, retries included
     doubtful: list[tuple[Entry, str, tuple[Found, ...]]] = field(default_factory=list)
 
     @property
@@ -134,6 +147,7 @@ def resolve(
             report.failures[entry.label] = "; ".join(f"{k}: {r}" if len(idents) > 1 else r for k, r in reasons)
         elif (preprint := preprint_of(entry)) and str(preprint) in pending:
             report.pending[entry.label] = pending[str(preprint)]
+    report.requests = {name: state.requests for name, state in settings.budget.services.items()}
     if prune:
         _prune(lock, entries)
         lock.set_keys(assigned_keys(sources, lock))
@@ -204,7 +218,12 @@ def _find_published_versions(
             continue
         report.checked[name], report.searched[name] = len(todo), matcher.searched
         for entry, preprint, decision in todo:
-            result = matcher.decide(lock.of(preprint.kind)[preprint.full])
+            try:
+                result = matcher.decide(lock.of(preprint.kind)[preprint.full])
+            except (TransientError, PermanentError) as exc:  # a finder that searches a service per preprint
+                # Nothing decided: the next run asks again; a service given up fails the rest at once.
+                failures[str(preprint)] = f"published version not checked ({finder.label}): {exc}"
+                continue
             match = result.match
             lock.published[entry.uid] = {
                 "checked": [*decision["checked"], name],
@@ -242,3 +261,230 @@ def _prune(lock: Lock, entries: tuple[Entry, ...]) -> None:
     used = records_in_use(entries, lock)
     lock.records = {kind: {k: v for k, v in values.items() if k in used.get(kind, set())}
                     for kind, values in lock.records.items()}
+
+
+@dataclass
+class AddReport:
+    """What `add_papers` or `import_file` did (what it said on the way went to its `notify` already).
+
+    `added`: the candidates appended; `refused`: a line per paper not added; `notes`: the closing lines.
+    """
+
+    added: list[Candidate] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def error(self) -> ExporterError | None:
+        """The error naming what was not added: one line, or a count and a line each; None when nothing was refused."""
+        outcome = "" if self.added else "; nothing changed"
+        if len(self.refused) == 1:
+            return ExporterError(self.refused[0] + outcome)
+        if self.refused:
+            return ExporterError(f"{len(self.refused)} papers not added{outcome}:\n" + "\n".join(self.refused))
+        return None
+
+
+def add_papers(
+    sources_path: Path,
+    given: Sequence[str],
+    settings: Settings,
+    *,
+    section: str | None = None,
+    tags: Sequence[str] = (),
+    upgrade: bool | None = None,
+    dry_run: bool = False,
+    outputs: Path | None = None,
+    dialect: str | None = None,
+    unicode: bool | None = None,
+    notify: Callable[[str], None] = _quiet,
+    show: Callable[[str], None] = _quiet,
+    progress_factory: Callable[[int], Any] | None = None,
+) -> AddReport:
+    """`exporter add`: resolve papers given by id, URL or DOI and append them to the sources file.
+
+    Refuses (`AddReport.refused`) a paper the list has already and one that does not resolve; a
+    paper given twice is taken once. Then saves the sources and the lock and, with `outputs`, writes
+    the outputs there (refs.bib options `dialect`, `unicode`). With `dry_run` writes nothing and
+    shows (`show`, standard output) the new tables.
+    """
+    parsed = []
+    for raw in given:
+        try:
+            parsed.append((raw, parse_id(raw)))
+        except IdentifierError as exc:
+            raise ExporterError(f"{raw!r}: {exc}; nothing added") from exc
+    text = _sources_text(sources_path)
+    src = sourcesfile.parse(text, sources_path)
+    lock = lockfile.load(lockfile.lock_path(sources_path))
+    given_once: dict[tuple[str, str], tuple[str, Identifier]] = {}
+    for raw, ident in parsed:
+        first = given_once.setdefault((ident.kind, ident.id), (raw, ident))
+        if first[0] != raw:
+            notify(f"{raw}: the same paper as {first[0]}, taken once")
+    candidates = [Candidate(raw, (ident,), new_table(ident, section, tuple(tags), src.meta.section))
+                  for raw, ident in given_once.values()]
+    candidates, refused, notes = screen(candidates, src, lock)
+    for note in notes:
+        notify(note)
+    upgrades = src.meta.upgrades(upgrade)
+    added = _add(text, src, lock, candidates, refused, settings=settings, upgrades=upgrades, dry_run=dry_run,
+                 outputs=outputs, dialect=dialect, unicode=unicode, notify=notify, show=show,
+                 progress_factory=progress_factory)
+    report = AddReport(added, refused)
+    for candidate in added:
+        ident = candidate.idents[0]
+        if ident.version:
+            report.notes.append(f"{candidate.given}: added as {ident.id}, without v{ident.version}: the entry "
+                                f"follows arXiv's latest version (write arxiv = \"{ident.full}\" to pin this one)")
+    return report
+
+
+def import_file(
+    sources_path: Path,
+    file: Path,
+    *,
+    section: str | None = None,
+    dry_run: bool = False,
+    notify: Callable[[str], None] = _quiet,
+    show: Callable[[str], None] = _quiet,
+) -> AddReport:
+    """`exporter import`: create or extend the sources file from a Markdown list or a .bib file. Offline.
+
+    A new sources file gets the imported list's front matter (its section: `section` if given).
+    Papers the list has already are refused; the lines not understood are said (`notify`). With
+    `dry_run` writes nothing and shows (`show`, standard output) what would be written.
+    """
+    readers.reader_for(str(file))  # refuse a file no reader reads before reading it
+    imported = readers.read(str(file), _read_imported(file, notify))
+    current = _sources_text(sources_path)
+    src = sourcesfile.parse(current, sources_path)
+    lock = lockfile.load(lockfile.lock_path(sources_path))
+    base = current
+    if not current.strip():  # a new list: its front matter too
+        base = front_matter({**imported.meta, **({"section": section} if section else {})}, file.name)
+        src = sourcesfile.parse(base, sources_path)
+    elif imported.meta:
+        notify(f"{file}: front matter ({', '.join(imported.meta)}) not imported: {sources_path} has its own")
+    candidates = [imported_candidate(f"{file}:{found.line}", found, imported.meta.get("section"),
+                                     section, src.meta.section, lock) for found in imported.papers]
+    candidates, refused, notes = screen(candidates, src, lock)
+    for line, reason in imported.skipped:
+        notify(f"{file}:{line}: not imported: {reason}")
+    for note in notes:
+        notify(note)
+    if dry_run and base != current:
+        show(base + "\n")  # the new file's head
+    added = _add(base, src, lock, candidates, refused, settings=None, upgrades=src.meta.upgrade, dry_run=dry_run,
+                 announce=False, notify=notify, show=show)
+    report = AddReport(added, refused, [f"not imported: {refusal}" for refusal in refused])
+    report.notes.append(
+        f"{sources_path}: {'would import' if dry_run else 'imported'} {len(added)} of {len(imported.papers)} papers "
+        f"from {file}; {len(imported.skipped)} lines not understood, {len(refused)} papers not imported"
+        + ("" if dry_run or not added else "; run 'exporter build' to resolve them and write the outputs"))
+    return report
+
+
+def _sources_text(path: Path) -> str:
+    """The sources file's text as it is (line ends kept, a byte-order mark dropped); "" if there is none."""
+    return sourcesfile.read_text(path) if path.exists() else ""
+
+
+def _had_bom(path: Path) -> bool:
+    """Whether the sources file starts with a byte-order mark: a rewrite keeps it."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(3) == b"\xef\xbb\xbf"
+    except OSError:
+        return False
+
+
+def _read_imported(file: Path, notify: Callable[[str], None]) -> str:
+    """The text of a file to import: UTF-8, else (older .bib files) Latin-1, which decodes any byte."""
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise ExporterError(f"{file}: file not found") from None
+    except OSError as exc:
+        raise ExporterError(f"{file}: cannot read: {exc.strerror}") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        notify(f"{file}:{line}: not UTF-8; read as Latin-1")
+        return data.decode("latin-1")
+
+
+def _add(text: str, src: Sources, lock: Lock, candidates: list[Candidate], refused: list[str], *,
+         settings: Settings | None, upgrades: bool, dry_run: bool, outputs: Path | None = None,
+         dialect: str | None = None, unicode: bool | None = None, announce: bool = True,
+         notify: Callable[[str], None], show: Callable[[str], None],
+         progress_factory: Callable[[int], Any] | None = None) -> list[Candidate]:
+    """Append the candidates to the sources text `text` (of `src`), shared by `add` and `import`.
+
+    With `settings`, resolve them first (else they wait for `exporter build`); refuse those that
+    fail or turn out to be listed already (by title). Then save the sources and the lock and,
+    with `outputs`, write the outputs there. Appends to `refused` what is not added; returns the
+    candidates added.
+    """
+    if not candidates:
+        return []
+    path = src.path
+    before = copy.deepcopy(lock)
+    try:
+        trial = sourcesfile.parse(editing.append_papers(text, [c.toml for c in candidates]), path)
+    except ValueError as exc:  # papers written as an inline array
+        raise ExporterError(f"{path}: {exc}") from exc
+    # Entries by index: the new ones come after the list's own.
+    new = {e.index: c for e, c in zip(trial.entries[len(src.entries):], candidates)}
+    failures: dict[str, str] = {}
+    pending: dict[str, str] = {}
+    if settings is not None:
+        report = resolve(trial, lock, settings, upgrade=upgrades, progress_factory=progress_factory)
+        failures, pending = report.failures, report.pending
+    bad = {e.index: f"{new[e.index].given}: not resolved: {failures[e.label]}"
+           for e in trial.entries if e.index in new and e.label in failures}
+    for entry in trial.entries[:len(src.entries)]:  # the list's own entries still missing from the lock
+        if entry.label in failures:
+            notify(f"{where(trial, entry)}: not resolved: {failures[entry.label]}")
+    for entry, first, title in same_titles(trial.entries, lock):
+        if entry.index in new and entry.index not in bad:
+            other = new[first.index].given if first.index in new else where(trial, first, lock)
+            bad[entry.index] = f"{new[entry.index].given}: already in the list as {other} (the same title)"
+    refused += list(bad.values())
+    accepted = [c for i, c in new.items() if i not in bad]
+    final_text = editing.append_papers(text, [c.toml for c in accepted])
+    final = sourcesfile.parse(final_text, path)
+    fetched_since(lock, before, final)
+    lock.keys = dict(before.keys)
+    lock.set_keys({**before.keys, **assigned_keys(final, lock)})
+    if not accepted:
+        return []
+    shown = {r.id: r for r in build_records(final, lock, upgrades=upgrades, missing_ok=True)}
+    keys = {**lock.keys, **{e.uid: e.key for e in final.entries if e.key}}
+    announced = []
+    for entry in final.entries[len(src.entries):] if announce else ():
+        record = shown.get(keys.get(entry.uid, ""))
+        announced.append(f"{'would add' if dry_run else 'added'} {final.path}:{entry.line}: {entry.label}"
+                         + (f" as {record.id}: {record.title}" if record else ""))
+        if entry.label in pending:  # its own record is in; the published version is looked for next time
+            announced.append(f"{final.path}:{entry.line}: {entry.label}: {pending[entry.label]}; "
+                             "'exporter resolve' tries again")
+    if dry_run:
+        notify("\n".join(announced))
+        show("\n".join(c.toml for c in accepted))
+        return accepted
+    # The sources first: if the lock cannot be written after them, build resolves what it lacks; the
+    # other way round, the lock would hold records of papers the list does not have.
+    write_atomic(path, ("\ufeff" if _had_bom(path) else "") + final_text)
+    lock_path = lockfile.lock_path(path)
+    if settings is not None or lock_path.exists():  # an import that resolved nothing makes no lock
+        lockfile.save(lock_path, lock)
+    for line in announced:
+        notify(line)
+    if outputs is not None:
+        try:
+            write_outputs(final, lock, outputs, upgrades, dialect, unicode, notify)
+        except ExporterError as exc:
+            raise ExporterError(f"{exc}; {path} and its lock are updated: run 'exporter build' "
+                                "to write the outputs") from exc
+    return accepted

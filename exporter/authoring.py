@@ -174,11 +174,7 @@ def imported_candidate(given: str, found: Any, file_section: str | None, section
     Ids are written without a version (entries follow arXiv's latest). The list's date is
     kept unless it is the month of arXiv v1 that the README shows anyway.
     """
-    table: dict[str, Any] = {}
-    if found.arxiv:
-        table["arxiv"] = found.arxiv.id
-    if found.acl:
-        table["acl"] = found.acl.id
+    table: dict[str, Any] = {ident.kind: ident.id for ident in found.ids.values()}
     fields = dict(found.fields)
     chosen = section or fields.pop("section", None) or file_section
     fields.pop("section", None)
@@ -189,8 +185,7 @@ def imported_candidate(given: str, found: Any, file_section: str | None, section
     shown = f"{table['year']}.{table['month']}" if "year" in table and "month" in table else ""
     if found.list_date and "date" not in table and found.list_date not in (shown, _v1_month(found.arxiv, lock)):
         table["date"] = found.list_date
-    idents = tuple(i for i in (found.arxiv, found.acl) if i)
-    return Candidate(given, idents, table, found.title)
+    return Candidate(given, tuple(found.ids.values()), table, found.title)
 
 
 def _v1_month(arxiv: Identifier | None, lock: Lock) -> str:

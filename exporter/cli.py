@@ -1,4 +1,4 @@
-"""Command line: `exporter build`, `resolve` and `export`. The only module that reads and writes files.
+"""Command line: options in, the use cases of exporter.app called, their messages printed, exit codes out.
 
 Imports are lazy so that `exporter --help` starts instantly.
 """
@@ -83,7 +83,7 @@ def _writes_list(func: Callable[..., Any]) -> Callable[..., Any]:
             wait = float(raw)
         except ValueError:
             raise ExporterError(f"EXPORTER_LOCK_WAIT must be a number of seconds, not {raw!r}") from None
-        with writer_lock(ctx.sources, lambda m: click.echo(m, err=True), wait):
+        with writer_lock(ctx.sources, _say, wait):
             for path in leftover_temps(ctx.sources, ctx.outputs):  # no other run is writing: they are stale
                 with contextlib.suppress(OSError):
                     path.unlink()
@@ -112,9 +112,13 @@ def _network_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      show_default=True, callback=_http_url, help="arXiv API query endpoint (env EXPORTER_ARXIV_URL)."),
         click.option("--acl-url", envvar="EXPORTER_ACL_URL", default="https://aclanthology.org",
                      show_default=True, callback=_http_url, help="ACL Anthology base URL (env EXPORTER_ACL_URL)."),
+        click.option("--dblp-url", envvar="EXPORTER_DBLP_URL", default="https://dblp.org",
+                     show_default=True, callback=_http_url, help="DBLP base URL (env EXPORTER_DBLP_URL)."),
         click.option("--arxiv-delay", envvar="EXPORTER_ARXIV_DELAY", type=click.FloatRange(min=0), default=3.0,
                      show_default=True, help="Seconds between arXiv requests; also the retry backoff base "
                      "(env EXPORTER_ARXIV_DELAY)."),
+        click.option("--dblp-delay", envvar="EXPORTER_DBLP_DELAY", type=click.FloatRange(min=0), default=1.5,
+                     show_default=True, help="Seconds between DBLP requests (env EXPORTER_DBLP_DELAY)."),
         click.option("--timeout", envvar="EXPORTER_TIMEOUT", type=click.FloatRange(min=0.1), default=30.0,
                      show_default=True, help="Seconds before a request times out (env EXPORTER_TIMEOUT)."),
         click.option("--retries", envvar="EXPORTER_RETRIES", type=click.IntRange(min=0), default=4,
@@ -125,12 +129,14 @@ def _network_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _settings(arxiv_url: str, acl_url: str, arxiv_delay: float, timeout: float, retries: int) -> Settings:
+def _settings(arxiv_url: str, acl_url: str, dblp_url: str, arxiv_delay: float, dblp_delay: float, timeout: float,
+              retries: int) -> Settings:
     from exporter.http import Settings
 
     # With no delay (tests, local mirrors) the backoff still waits a little before retrying.
-    return Settings(arxiv_url=arxiv_url, acl_url=acl_url, delay=arxiv_delay, timeout=timeout,
-                    attempts=retries + 1, backoff=arxiv_delay or 0.05, notify=lambda m: click.echo(m, err=True))
+    return Settings(arxiv_url=arxiv_url, acl_url=acl_url, dblp_url=dblp_url, delay=arxiv_delay,
+                    dblp_delay=dblp_delay, timeout=timeout, attempts=retries + 1, backoff=arxiv_delay or 0.05,
+                    notify=_say)
 
 
 def _bibtex_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -143,6 +149,16 @@ def _bibtex_options(func: Callable[..., Any]) -> Callable[..., Any]:
                         "(@online, date, eprinttype) for biber. Default: the list's [list] bibtex_dialect "
                         "(bibtex).")(func)
 
+
+
+def _say(message: str) -> None:
+    """A line on standard error: what a command did, or a note."""
+    click.echo(message, err=True)
+
+
+def _show(text: str) -> None:
+    """Text on standard output, as given (a dry run's new tables)."""
+    click.echo(text, nl=False)
 
 
 def _progress(total: int) -> Any:
@@ -211,8 +227,11 @@ def _load(ctx: Context) -> tuple[Sources, Lock, Path]:
 
 def _print_upgrades(report: ResolveReport) -> None:
     """The published-versions table at the end of a resolve: which finder upgraded which entry, and doubts."""
-    if not report.checked:
-        return
+    if report.checked:
+        _print_decisions(report)
+
+
+def _print_decisions(report: ResolveReport) -> None:
     rows = [("upgraded", e.uid, str(f.ident), f.label, f"{name}: {f.evidence}")
             for e, name, f in report.upgraded]
     rows += [("not applied", e.uid, str(f.ident), f.label, f"{name}: {f.evidence}")
@@ -224,6 +243,9 @@ def _print_upgrades(report: ResolveReport) -> None:
     searched = "; ".join(f"{name}: {n} checked against {report.searched[name]}" for name, n in report.checked.items())
     click.echo(f"published versions: {len(report.upgraded)} upgraded, {len(report.doubtful)} with doubtful "
                f"candidates (not applied), {checked - len(report.upgraded)} without; {searched}", err=True)
+    if report.requests:  # what the run cost each service, retries included
+        click.echo("requests: " + ", ".join(f"{service}: {n} request{'' if n == 1 else 's'}"
+                                            for service, n in report.requests.items()), err=True)
 
 
 def _resolve(
@@ -251,7 +273,8 @@ def _resolve(
         from exporter.ids import KINDS
 
         counts = [f"{n} {KINDS[k].label if k in KINDS else k}" for k, n in report.fetched.items() if n]
-        click.echo(f"{path}: {' and '.join(counts)} record{'' if fetched == 1 else 's'} fetched", err=True)
+        listed = " and ".join([", ".join(counts[:-1]), counts[-1]] if len(counts) > 1 else counts)
+        click.echo(f"{path}: {listed} record{'' if fetched == 1 else 's'} fetched", err=True)
     elif changed:
         click.echo(f"{path}: updated", err=True)
     _print_upgrades(report)
@@ -313,20 +336,12 @@ def resolve(ctx: Context, refresh: bool, upgrade: bool | None, allow_empty: bool
 def build(ctx: Context, offline: bool, upgrade: bool | None, bibtex_dialect: str | None, bibtex_unicode: bool | None,
           allow_empty: bool, **network: Any) -> None:
     """Resolve what is missing, then write all outputs (refs.bib, refs.json, refs.ris, README.md)."""
+    from exporter.app import write_outputs
+
     # No pruning here: commenting a paper out for one build must not lose its metadata.
     src, lock, _ = _resolve(ctx, _settings(**network), refresh=False, offline=offline, prune=False,
                             upgrade=upgrade, allow_empty=allow_empty)
-    _write_outputs(ctx, src, lock, src.meta.upgrades(upgrade), bibtex_dialect, bibtex_unicode)
-
-
-def _write_outputs(ctx: Context, src: Sources, lock: Lock, upgrades: bool, dialect: str | None,
-                   unicode: bool | None) -> None:
-    """Write the outputs (app.write_outputs) and say which changed."""
-    from exporter.app import write_outputs
-
-    count, changed = write_outputs(src, lock, ctx.outputs, upgrades, dialect, unicode)
-    for path, new in changed.items():
-        click.echo(f"{path}: {count} entr{'y' if count == 1 else 'ies'}{'' if new else ' (unchanged)'}", err=True)
+    write_outputs(src, lock, ctx.outputs, src.meta.upgrades(upgrade), bibtex_dialect, bibtex_unicode, _say)
 
 
 @main.command()
@@ -378,38 +393,15 @@ def add(ctx: Context, given: tuple[str, ...], section: str | None, tags: tuple[s
     refused, naming the entry that has it. Then the lock and, unless --no-build, the outputs
     are updated. Exit 1 if any paper was refused or could not be resolved.
     """
-    from exporter import authoring, sources
-    from exporter.errors import ExporterError, IdentifierError
-    from exporter.ids import parse_id
+    from exporter.app import add_papers
 
-    parsed = []
-    for raw in given:
-        try:
-            parsed.append((raw, parse_id(raw)))
-        except IdentifierError as exc:
-            raise ExporterError(f"{raw!r}: {exc}; nothing added") from exc
-    text = _sources_text(ctx)
-    src = sources.parse(text, ctx.sources)
-    lock = _load_lock(ctx)
-    given_once: dict[tuple[str, str], tuple[str, Any]] = {}
-    for raw, ident in parsed:
-        first = given_once.setdefault((ident.kind, ident.id), (raw, ident))
-        if first[0] != raw:
-            click.echo(f"{raw}: the same paper as {first[0]}, taken once", err=True)
-    candidates = [authoring.Candidate(raw, (ident,), authoring.new_table(ident, section, tags, src.meta.section))
-                  for raw, ident in given_once.values()]
-    candidates, refused, notes = authoring.screen(candidates, src, lock)
-    for note in notes:
-        click.echo(note, err=True)
-    added = _add(ctx, text, src, lock, candidates, refused, settings=_settings(**network),
-                 upgrades=src.meta.upgrades(upgrade), dry_run=dry_run,
-                 build=None if no_build else (bibtex_dialect, bibtex_unicode))
-    for candidate in added:
-        ident = candidate.idents[0]
-        if ident.version:
-            click.echo(f"{candidate.given}: added as {ident.id}, without v{ident.version}: the entry follows "
-                       f"arXiv's latest version (write arxiv = \"{ident.full}\" to pin this one)", err=True)
-    _refuse(refused, len(added))
+    report = add_papers(ctx.sources, given, _settings(**network), section=section, tags=tags, upgrade=upgrade,
+                        dry_run=dry_run, outputs=None if no_build else ctx.outputs, dialect=bibtex_dialect,
+                        unicode=bibtex_unicode, notify=_say, show=_show, progress_factory=_progress)
+    for note in report.notes:
+        _say(note)
+    if error := report.error():
+        raise error
 
 
 @main.command("import")
@@ -429,168 +421,13 @@ def import_(ctx: Context, file: Path, section: str | None, dry_run: bool) -> Non
     entries. Lines not understood are listed with their line numbers; papers the list has
     already are refused. Then `exporter build` resolves the new papers and writes the outputs.
     """
-    from exporter import authoring, readers, sources
-    from exporter.errors import ExporterError
+    from exporter.app import import_file
 
-    readers.reader_for(str(file))  # refuse a file no reader reads before reading it
-    try:
-        data = file.read_bytes()
-    except FileNotFoundError:
-        raise ExporterError(f"{file}: file not found") from None
-    except OSError as exc:
-        raise ExporterError(f"{file}: cannot read: {exc.strerror}") from exc
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:  # older .bib files: Latin-1, which decodes any byte
-        text = data.decode("latin-1")
-        line = data.count(b"\n", 0, exc.start) + 1
-        click.echo(f"{file}:{line}: not UTF-8; read as Latin-1", err=True)
-    imported = readers.read(str(file), text)
-    current = _sources_text(ctx)
-    src = sources.parse(current, ctx.sources)
-    lock = _load_lock(ctx)
-    base = current
-    if not current.strip():  # a new list: its front matter too
-        base = authoring.front_matter({**imported.meta, **({"section": section} if section else {})}, file.name)
-        src = sources.parse(base, ctx.sources)
-    elif imported.meta:
-        click.echo(f"{file}: front matter ({', '.join(imported.meta)}) not imported: {ctx.sources} has its own",
-                   err=True)
-    candidates = [authoring.imported_candidate(f"{file}:{found.line}", found, imported.meta.get("section"),
-                                               section, src.meta.section, lock) for found in imported.papers]
-    candidates, refused, notes = authoring.screen(candidates, src, lock)
-    for line, reason in imported.skipped:
-        click.echo(f"{file}:{line}: not imported: {reason}", err=True)
-    for note in notes:
-        click.echo(note, err=True)
-    if dry_run and base != current:
-        click.echo(base)  # the new file's head
-    added = len(_add(ctx, base, src, lock, candidates, refused, settings=None, upgrades=src.meta.upgrade,
-                     dry_run=dry_run, build=None, announce=False))
-    for refusal in refused:
-        click.echo(f"not imported: {refusal}", err=True)
-    click.echo(f"{ctx.sources}: {'would import' if dry_run else 'imported'} {added} of {len(imported.papers)} papers "
-               f"from {file}; {len(imported.skipped)} lines not understood, {len(refused)} papers not imported"
-               + ("" if dry_run or not added else "; run 'exporter build' to resolve them and write the outputs"),
-               err=True)
-    if not added:
+    report = import_file(ctx.sources, file, section=section, dry_run=dry_run, notify=_say, show=_show)
+    for note in report.notes:
+        _say(note)
+    if not report.added:
         click.get_current_context().exit(1)
-
-
-def _refuse(refused: list[str], added: int) -> None:
-    """Exit 1 naming what was not added: one line, or a count and a line each."""
-    from exporter.errors import ExporterError
-
-    outcome = "" if added else "; nothing changed"
-    if len(refused) == 1:
-        raise ExporterError(refused[0] + outcome)
-    if refused:
-        raise ExporterError(f"{len(refused)} papers not added{outcome}:\n" + "\n".join(refused))
-
-
-def _sources_text(ctx: Context) -> str:
-    """The sources file's text as it is (line ends kept, a byte-order mark dropped); "" if there is none."""
-    from exporter import sources
-
-    return sources.read_text(ctx.sources) if ctx.sources.exists() else ""
-
-
-def _had_bom(ctx: Context) -> bool:
-    """Whether the sources file starts with a byte-order mark: a rewrite keeps it."""
-    try:
-        with ctx.sources.open("rb") as handle:
-            return handle.read(3) == b"\xef\xbb\xbf"
-    except OSError:
-        return False
-
-
-def _load_lock(ctx: Context) -> Lock:
-    from exporter import lock as lockfile
-
-    return lockfile.load(lockfile.lock_path(ctx.sources))
-
-
-def _add(ctx: Context, text: str, src: Sources, lock: Lock, candidates: list[Any], refused: list[str], *,
-         settings: Settings | None, upgrades: bool, dry_run: bool, build: tuple[str | None, bool | None] | None,
-         announce: bool = True) -> list[Any]:
-    """Append the candidates to the sources text `text` (of `src`), shared by `add` and `import`.
-
-    With `settings`, resolve them first (else they wait for `exporter build`); refuse those that
-    fail or turn out to be listed already (by title). Then save the sources and the lock and,
-    with `build` (the refs.bib dialect and unicode options), write the outputs. Appends to
-    `refused` what is not added; returns the candidates added.
-    """
-    import copy
-
-    from exporter import authoring, editing, sources
-    from exporter import lock as lockfile
-    from exporter.errors import ExporterError
-    from exporter.files import write_atomic
-    from exporter.records import assigned_keys, records, same_titles
-
-    if not candidates:
-        return []
-    before = copy.deepcopy(lock)
-    try:
-        trial = sources.parse(editing.append_papers(text, [c.toml for c in candidates]), ctx.sources)
-    except ValueError as exc:  # papers written as an inline array
-        raise ExporterError(f"{ctx.sources}: {exc}") from exc
-    # Entries by index: the new ones come after the list's own.
-    new = {e.index: c for e, c in zip(trial.entries[len(src.entries):], candidates)}
-    failures: dict[str, str] = {}
-    pending: dict[str, str] = {}
-    if settings is not None:
-        from exporter.app import resolve
-
-        report = resolve(trial, lock, settings, upgrade=upgrades, progress_factory=_progress)
-        failures, pending = report.failures, report.pending
-    bad = {e.index: f"{new[e.index].given}: not resolved: {failures[e.label]}"
-           for e in trial.entries if e.index in new and e.label in failures}
-    for entry in trial.entries[:len(src.entries)]:  # the list's own entries still missing from the lock
-        if entry.label in failures:
-            click.echo(f"{authoring.where(trial, entry)}: not resolved: {failures[entry.label]}", err=True)
-    for entry, first, title in same_titles(trial.entries, lock):
-        if entry.index in new and entry.index not in bad:
-            other = new[first.index].given if first.index in new else authoring.where(trial, first, lock)
-            bad[entry.index] = f"{new[entry.index].given}: already in the list as {other} (the same title)"
-    refused += list(bad.values())
-    accepted = [c for i, c in new.items() if i not in bad]
-    final_text = editing.append_papers(text, [c.toml for c in accepted])
-    final = sources.parse(final_text, ctx.sources)
-    authoring.fetched_since(lock, before, final)
-    lock.keys = dict(before.keys)
-    lock.set_keys({**before.keys, **assigned_keys(final, lock)})
-    if not accepted:
-        return []
-    shown = {r.id: r for r in records(final, lock, upgrades=upgrades, missing_ok=True)}
-    keys = {**lock.keys, **{e.uid: e.key for e in final.entries if e.key}}
-    announced = []
-    for entry in final.entries[len(src.entries):] if announce else ():
-        record = shown.get(keys.get(entry.uid, ""))
-        announced.append(f"{'would add' if dry_run else 'added'} {final.path}:{entry.line}: {entry.label}"
-                         + (f" as {record.id}: {record.title}" if record else ""))
-        if entry.label in pending:  # its own record is in; the published version is looked for next time
-            announced.append(f"{final.path}:{entry.line}: {entry.label}: {pending[entry.label]}; "
-                             "'exporter resolve' tries again")
-    if dry_run:
-        click.echo("\n".join(announced), err=True)
-        click.echo("\n".join(c.toml for c in accepted), nl=False)
-        return accepted
-    # The sources first: if the lock cannot be written after them, build resolves what it lacks; the
-    # other way round, the lock would hold records of papers the list does not have.
-    write_atomic(ctx.sources, ("\ufeff" if _had_bom(ctx) else "") + final_text)
-    lock_path = lockfile.lock_path(ctx.sources)
-    if settings is not None or lock_path.exists():  # an import that resolved nothing makes no lock
-        lockfile.save(lock_path, lock)
-    for line in announced:
-        click.echo(line, err=True)
-    if build is not None:
-        try:
-            _write_outputs(ctx, final, lock, upgrades, *build)
-        except ExporterError as exc:
-            raise ExporterError(f"{exc}; {ctx.sources} and its lock are updated: run 'exporter build' "
-                                "to write the outputs") from exc
-    return accepted
 
 
 @main.command()

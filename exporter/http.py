@@ -29,6 +29,7 @@ class _ServiceState:
     failures: int = 0  # requests in a row that failed after their retries
     reason: str = ""  # why the last one failed
     not_before: float = 0.0  # time.monotonic() before which the service is not asked again (delay, Retry-After)
+    requests: int = 0  # requests made in this run, retries included
 
 
 @dataclass
@@ -45,6 +46,10 @@ class Budget:
     def state(self, service: str) -> _ServiceState:
         return self.services.setdefault(service, _ServiceState())
 
+    def requests(self, service: str) -> int:
+        """How many requests this run made to `service`, retries included."""
+        return self.services[service].requests if service in self.services else 0
+
     def given_up(self, service: str) -> str | None:
         """Why `service` is not asked any more in this run, or None."""
         state = self.state(service)
@@ -60,7 +65,9 @@ class Settings:
 
     arxiv_url: str = "https://export.arxiv.org/api/query"
     acl_url: str = "https://aclanthology.org"
+    dblp_url: str = "https://dblp.org"
     delay: float = 3.0  # seconds between arXiv requests, as arXiv's terms of use ask
+    dblp_delay: float = 1.5  # seconds between DBLP requests: DBLP asks for 1-2 s
     timeout: float = 30.0  # seconds per request; the arxiv package sets none
     attempts: int = 5  # tries per request, the first included
     backoff: float = 3.0  # base of the exponential backoff, in seconds
@@ -190,6 +197,7 @@ def with_retries(call: Callable[[], T], settings: Settings, service: str, delay:
     def paced() -> T:
         if (wait_for := state.not_before - time.monotonic()) > 0:
             time.sleep(wait_for)
+        state.requests += 1
         try:
             return call()
         except TransientError as exc:

@@ -77,14 +77,24 @@ def unfinished_message(entry: Entry, lock: Lock, finders: tuple[str, ...] | None
 def build_record(entry: Entry, found: Mapping[str, Mapping[str, Any]], key: str) -> Record:
     """Merge what the lock holds for one entry (`found`: lock records by kind, the entry's own ids in
     registry order, then its published version's): a published venue's record leads, arXiv stays as eprint."""
-    converted = {kind: _converted(kind, json.dumps(data, sort_keys=True)) for kind, data in found.items()}
+    return _build_record(entry, _canonical(found), key)
+
+
+def _canonical(found: Mapping[str, Mapping[str, Any]]) -> tuple[tuple[str, str], ...]:
+    """(kind, lock record as canonical JSON) pairs, in `found`'s order."""
+    return tuple((kind, json.dumps(data, sort_keys=True)) for kind, data in found.items())
+
+
+def _build_record(entry: Entry, found: tuple[tuple[str, str], ...], key: str) -> Record:
+    converted = {kind: _converted(kind, data) for kind, data in found}
     lead = next((r for kind, r in converted.items() if KINDS[kind].published), None)
     preprint = converted.get("arxiv")
     if lead is not None:
         record = lead
         if preprint:
+            # A venue record without an abstract (DBLP has none) keeps the preprint's.
             record = replace(record, arxiv=preprint.arxiv, arxiv_class=preprint.arxiv_class,
-                             arxiv_issued=preprint.arxiv_issued)
+                             arxiv_issued=preprint.arxiv_issued, abstract=record.abstract or preprint.abstract)
     elif converted:
         record = next(iter(converted.values()))
     else:  # a manual entry: everything comes from the TOML
@@ -111,6 +121,22 @@ def _converted(kind: str, data: str) -> Record:
     return CONVERTERS[kind].to_record(strip_controls_in(json.loads(data)))
 
 
+def _built(entry: Entry, found: Mapping[str, Mapping[str, Any]]) -> Record:
+    """`build_record(entry, found, key="")`, once per entry and lock data: a run builds every entry's record
+    several times (the keys, the outputs, check's titles), and the TOML overrides cost as much as the lock's.
+
+    Kept on the entry (frozen, as parsed; a changed entry is a new one), by the lock records as canonical JSON."""
+    data = _canonical(found)
+    cache: dict[tuple[tuple[str, str], ...], Record] | None = entry.__dict__.get("_records")
+    if cache is None:
+        cache = {}
+        object.__setattr__(entry, "_records", cache)
+    record = cache.get(data)
+    if record is None:
+        record = cache[data] = _build_record(entry, data, key="")
+    return record
+
+
 def _found(entry: Entry, lock: Lock, upgrade: Identifier | None) -> dict[str, Any]:
     found = {i.kind: lock.of(i.kind)[i.full] for i in entry.ids.values()}
     if upgrade is not None:
@@ -126,9 +152,9 @@ def _build(entries: tuple[Entry, ...], lock: Lock, upgrades: bool = True,
         if missing_ids(e, lock):
             continue
         upgraded = published_version(e, lock, finders) if upgrades else None
-        record = build_record(e, _found(e, lock, upgraded), key="")
+        record = _built(e, _found(e, lock, upgraded))
         if upgraded is not None:
-            record = replace(record, venue=venue_label(upgraded))  # the short venue the list shows: `ACL 2023`
+            record = replace(record, venue=venue_label(upgraded, record.year))  # the short venue the list shows: `ACL 2023`
         built.append((e, record))
     return built
 

@@ -1,5 +1,5 @@
-"""Short venue labels the Markdown list shows after a preprint's date (`ACL 2023`, `Findings of EMNLP 2022`),
-by the kind of its published version's identifier: one function per kind, one row each."""
+"""Short venue labels the Markdown list shows after a preprint's date (`ACL 2023`, `Findings of EMNLP 2022`,
+`ICLR 2022`), by the kind of its published version's identifier: one function per kind, one row each."""
 
 from __future__ import annotations
 
@@ -28,11 +28,39 @@ def anthology(anthology_id: str) -> str:
     return anthology_id
 
 
-# Kind of identifier -> its labeller; a kind without one shows its id.
-LABELS: dict[str, Callable[[str], str]] = {"acl": anthology}
+# DBLP venue streams (the key's first two parts) -> the name the list shows; the README's "Venue labels"
+# table shows them (tests/test_dblp.py keeps the two equal).
+# Other streams show their last part upper-cased (`conf/foo` -> `FOO`).
+DBLP_STREAMS = {
+    "conf/iclr": "ICLR", "conf/nips": "NeurIPS", "conf/icml": "ICML", "journals/jmlr": "JMLR",
+    "journals/tmlr": "TMLR", "conf/cvpr": "CVPR", "conf/iccv": "ICCV", "conf/eccv": "ECCV", "conf/aaai": "AAAI",
+    "conf/ijcai": "IJCAI", "conf/icassp": "ICASSP", "conf/interspeech": "Interspeech", "conf/kdd": "KDD",
+    "conf/www": "WWW", "conf/sigir": "SIGIR", "conf/chi": "CHI", "conf/mm": "ACM MM", "conf/wsdm": "WSDM",
+    "conf/cikm": "CIKM", "conf/aistats": "AISTATS", "conf/uai": "UAI", "conf/colt": "COLT", "conf/corl": "CoRL",
+    "conf/icra": "ICRA", "conf/iros": "IROS", "conf/acl": "ACL", "conf/emnlp": "EMNLP", "conf/naacl": "NAACL",
+    "conf/eacl": "EACL", "conf/coling": "COLING", "conf/conll": "CoNLL", "conf/lrec": "LREC",
+    "conf/colm": "COLM", "journals/tacl": "TACL", "journals/coling": "CL", "journals/pami": "TPAMI",
+    "journals/ijcv": "IJCV", "journals/jair": "JAIR", "journals/ai": "Artificial Intelligence",
+    "journals/nature": "Nature", "journals/natmi": "Nature Machine Intelligence", "journals/pnas": "PNAS",
+    "journals/cacm": "CACM", "journals/taslp": "IEEE/ACM TASLP",
+    "journals/tkde": "TKDE", "journals/tnn": "IEEE TNNLS", "journals/access": "IEEE Access",
+    "journals/corr": "CoRR",
+}
 
 
-def label(ident: Identifier) -> str:
-    """The short venue of a published version, by its identifier."""
+def dblp(key: str, year: int | None = None) -> str:
+    """A short venue name from a DBLP key and the record's year: `ICLR 2022`, `JMLR 2024`."""
+    parts = key.split("/")
+    stream = "/".join(parts[:2])
+    name = DBLP_STREAMS.get(stream) or (parts[1].upper() if len(parts) > 2 else key)
+    return f"{name} {year}" if year else name
+
+
+# Kind of identifier -> its labeller (id, the record's year); a kind without one shows its id.
+LABELS: dict[str, Callable[[str, int | None], str]] = {"acl": lambda i, _year: anthology(i), "dblp": dblp}
+
+
+def label(ident: Identifier, year: int | None = None) -> str:
+    """The short venue of a published version, by its identifier (and its record's year)."""
     labeller = LABELS.get(ident.kind)
-    return labeller(ident.id) if labeller else ident.id
+    return labeller(ident.id, year) if labeller else ident.id

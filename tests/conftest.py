@@ -30,10 +30,40 @@ from fakeserver import FakeServices
 
 
 @pytest.fixture
-def fake_services() -> Iterator[FakeServices]:
-    """A running fake arXiv API and ACL Anthology on 127.0.0.1, stopped after the test."""
+def fake_services(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeServices]:
+    """A running fake arXiv API, ACL Anthology and DBLP on 127.0.0.1, stopped after the test.
+
+    DBLP is the stand-in's for every command the test runs (EXPORTER_DBLP_URL, no delay), unless
+    the test points it elsewhere.
+    """
     with FakeServices() as services:
+        monkeypatch.setenv("EXPORTER_DBLP_URL", services.dblp_url)
+        monkeypatch.setenv("EXPORTER_DBLP_DELAY", "0")
         yield services
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never reach the network: DBLP points at a closed local port unless a test says otherwise,
+    and a connection to anything but this machine fails the test's request at once."""
+    import ipaddress
+    import socket
+
+    monkeypatch.setenv("EXPORTER_DBLP_URL", "http://127.0.0.1:9")
+    real_connect = socket.socket.connect
+
+    def connect(self: socket.socket, address: object) -> None:
+        host = address[0] if isinstance(address, tuple) else None
+        if host is not None:
+            try:
+                local = ipaddress.ip_address(host).is_loopback
+            except ValueError:
+                local = host == "localhost"
+            if not local:
+                raise ConnectionRefusedError(f"tests must not use the network (tried {address})")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

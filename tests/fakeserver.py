@@ -17,6 +17,8 @@ generated from real recorded metadata kept in ``tests/fixtures/``:
   answering ``304 Not Modified`` to a matching ``If-None-Match`` (or, without one, to
   an ``If-Modified-Since`` not older than the dump), as a static web server does.
   :meth:`FakeServices.set_anthology_dump` swaps in another dump.
+* ``GET /dblp/search/publ/api?q=...`` and ``GET /dblp/rec/<key>.bib`` answer like DBLP's
+  publication search and record export, from real DBLP records: see ``fakedblp.py``.
 
 Use it from Python::
 
@@ -26,8 +28,8 @@ Use it from Python::
         ...
         assert len(svc.requests) == 1
 
-or from the shell, wrapping a command (``EXPORTER_ARXIV_URL``,
-``EXPORTER_ACL_URL`` and ``EXPORTER_ARXIV_DELAY=0`` are set for it)::
+or from the shell, wrapping a command (``EXPORTER_ARXIV_URL``, ``EXPORTER_ACL_URL``,
+``EXPORTER_DBLP_URL``, ``EXPORTER_ARXIV_DELAY=0`` and ``EXPORTER_DBLP_DELAY=0`` are set for it)::
 
     python tests/fakeserver.py -- exporter resolve --refresh
 """
@@ -58,6 +60,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, quote, urlsplit
 from xml.sax.saxutils import escape, quoteattr
+
+import fakedblp
 
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 ARXIV_RECORDS = FIXTURES_DIR / "arxiv" / "seed-papers.jsonl"
@@ -730,6 +734,9 @@ class FakeServices:
         """Bind and serve in a background thread."""
         if self._server is not None:
             raise RuntimeError("already started")
+        # DBLP's index takes seconds to build (once per process): before the first request, not during it,
+        # so that a client's timeout measures the service, not the stand-in's start.
+        self.dblp_index()
         self._stopping.clear()
         self._server = _Server((self.host, self.port), self)
         self.port = self._server.server_address[1]
@@ -788,6 +795,18 @@ class FakeServices:
         """Base URL of the fake ACL Anthology (papers at ``<acl_url>/<id>.bib``)."""
         return self.base_url
 
+    @property
+    def dblp_url(self) -> str:
+        """Base URL of the fake DBLP (``<dblp_url>/search/publ/api``, ``<dblp_url>/rec/<key>.bib``)."""
+        return self.base_url + fakedblp.PREFIX
+
+    def dblp_index(self) -> fakedblp.Index:
+        """What the fake DBLP searches: the recorded published versions, the CoRR entries of the arXiv
+        records served, and the distractor corpus (built once per process)."""
+        papers = tuple((r.arxiv_id, r.title, r.authors, r.published[:4]) for r in self.arxiv.values()
+                       if re.fullmatch(r"[0-9]{4}\.[0-9]{4,5}", r.arxiv_id))
+        return fakedblp.build_index(papers, fakedblp.corpus_path())
+
     def arxiv_ids(self) -> list[str]:
         """Unversioned arXiv ids the fake API knows, in seed-list order."""
         return list(self.arxiv)
@@ -836,7 +855,17 @@ class FakeServices:
     def acl_requests(self) -> list[RequestRecord]:
         """Requests for Anthology BibTeX."""
         with self._lock:
-            return [r for r in self.requests if r.path.endswith(".bib")]
+            return [r for r in self.requests if r.path.endswith(".bib") and not r.path.startswith(fakedblp.PREFIX)]
+
+    @property
+    def dblp_searches(self) -> list[RequestRecord]:
+        """Requests to the fake DBLP's search API."""
+        return self.requests_to(fakedblp.PREFIX + "/search/")
+
+    @property
+    def dblp_records(self) -> list[RequestRecord]:
+        """Requests for DBLP records (``/dblp/rec/<key>.bib``)."""
+        return self.requests_to(fakedblp.PREFIX + "/rec/")
 
     def timed_requests(self, prefix: str = "") -> list[tuple[float, RequestRecord]]:
         """(arrival time, request) for requests whose path starts with ``prefix``, in order.
@@ -885,6 +914,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._apply_fault(fault, url.path, query)
         if url.path == ARXIV_PATH:
             self._arxiv(query)
+        elif url.path.startswith(fakedblp.PREFIX + "/"):
+            self._dblp(url.path, query)
         elif (match := re.fullmatch(r"/([^/]+)\.bib", url.path)) is not None:
             self._anthology(match[1])
         elif url.path == DUMP_PATH:
@@ -978,6 +1009,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if path == ARXIV_PATH:
                 self._arxiv(query)
+            elif path.startswith(fakedblp.PREFIX + "/"):
+                self._dblp(path, query)
             elif (match := re.fullmatch(r"/([^/]+)\.bib", path)) is not None:
                 self._anthology(match[1])
             elif path == DUMP_PATH:
@@ -1064,6 +1097,24 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _dblp(self, path: str, query: dict[str, str]) -> None:
+        index = self.server.services.dblp_index()
+        if path == fakedblp.PREFIX + "/search/publ/api":
+            if query.get("format", "xml") != "json":
+                return self._send(400, b"fakeserver: only format=json is served\n", "text/plain; charset=utf-8")
+            try:
+                hits = min(int(query.get("h", "30")), 1000)
+                first = int(query.get("f", "0"))
+            except ValueError:
+                return self._send(400, b"Bad Request\n", "text/plain; charset=utf-8")
+            body = fakedblp.search_answer(index, query.get("q", ""), hits, first)
+            return self._send(200, body, "application/json; charset=utf-8")
+        match = re.fullmatch(re.escape(fakedblp.PREFIX) + r"/rec/(.+)\.bib", path)
+        entry = index.by_key.get(match[1]) if match else None
+        if entry is None:
+            return self._send(404, b"Not Found\n", "text/plain; charset=utf-8")
+        self._send(200, entry.bibtex.encode("utf-8"), "application/x-bibtex; charset=utf-8")
+
     def _anthology(self, anthology_id: str) -> None:
         entry = self.server.services.anthology.get(anthology_id)
         if entry is None:
@@ -1124,6 +1175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not command:
         print(f"arXiv API:     {services.start().arxiv_url}", flush=True)
         print(f"ACL Anthology: {services.acl_url}", flush=True)
+        print(f"DBLP:          {services.dblp_url}", flush=True)
         print("Ctrl-C to stop.", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             services.serve_forever()
@@ -1134,7 +1186,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         env.update(
             EXPORTER_ARXIV_URL=services.arxiv_url,
             EXPORTER_ACL_URL=services.acl_url,
+            EXPORTER_DBLP_URL=services.dblp_url,
             EXPORTER_ARXIV_DELAY="0",
+            EXPORTER_DBLP_DELAY="0",
         )
         try:
             returncode = subprocess.run(command, env=env).returncode
@@ -1145,8 +1199,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             returncode = 130
         arxiv_n, acl_n = len(services.arxiv_requests), len(services.acl_requests)
         dump_n = len(services.dump_requests)
-        other_n = len(services.requests) - arxiv_n - acl_n - dump_n
+        dblp_n = len(services.dblp_searches) + len(services.dblp_records)
+        other_n = len(services.requests) - arxiv_n - acl_n - dump_n - dblp_n
         summary = f"fakeserver: arXiv API: {arxiv_n} request(s); ACL Anthology: {acl_n} request(s)"
+        if dblp_n:
+            summary += (f"; DBLP: {len(services.dblp_searches)} search(es), "
+                        f"{len(services.dblp_records)} record(s)")
         if dump_n:
             summary += f"; Anthology dump: {dump_n} request(s)"
         if other_n:

@@ -142,8 +142,8 @@ def test_a_bad_identifier_is_one_line_and_nothing_changes(project: Path) -> None
     before = snapshot(project)
     code, _, err = run("add", "2210.11416", "arxiv.org/abs/2109.0165")
     assert code == 1
-    assert err.startswith("Error: 'arxiv.org/abs/2109.0165': 'arxiv.org/abs/2109.0165' is not an arXiv or ACL "
-                          "Anthology id, URL or DOI") and err.endswith("; nothing added\n")
+    assert err.startswith("Error: 'arxiv.org/abs/2109.0165': 'arxiv.org/abs/2109.0165' is not an arXiv, ACL "
+                          "Anthology or DBLP id, URL or DOI") and err.endswith("; nothing added\n")
     assert err.count("\n") == 1
     assert snapshot(project) == before
 

@@ -46,12 +46,12 @@ def test_the_committed_list_is_in_order(project: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "old", "new", "line"),
     [
-        ("refs.bib", "title = {Finetuned Language Models Are Zero-Shot Learners}",
+        ("refs.bib", "title = {Finetuned Language Models are Zero-Shot Learners}",
          "title = {Finetuned language models are zero-shot learners}", 21),
-        ("refs.json", '"title": "Finetuned Language Models Are Zero-Shot Learners"',
-         '"title": "Finetuned Language Models are Zero-Shot Learners"', 108),
+        ("refs.json", '"title": "Finetuned Language Models are Zero-Shot Learners"',
+         '"title": "Finetuned Language Models Are Zero-Shot Learners"', 105),
         ("refs.ris", "AU  - Wei, Jason", "AU  - Wei, J.", 28),
-        ("README.md", "**Finetuned Language Models Are Zero-Shot Learners**", "**FLAN**", 15),
+        ("README.md", "**Finetuned Language Models are Zero-Shot Learners**", "**FLAN**", 15),
     ],
 )
 def test_an_output_edited_by_hand_is_one_precise_line(project: Path, name: str, old: str, new: str, line: int) -> None:
@@ -88,14 +88,14 @@ def test_outputs_stale_after_a_fetch_name_the_record(project: Path) -> None:
 
     path = project / "sources" / "papers.lock.json"
     lock = lockfile.load(path)
-    lock.arxiv["2109.01652"]["title"] = "Finetuned Language Models Are Zero-Shot Learners (FLAN)"
-    lock.received("arxiv", ["2109.01652"])
+    lock.arxiv["2206.11147"]["title"] = "reStructured Pre-training (RST)"
+    lock.received("arxiv", ["2206.11147"])
     lockfile.save(path, lock)
-    record = lock_line(project, '"2109.01652": {')
+    record = lock_line(project, '"2206.11147": {')
     code, lines = check()
     assert code == 1
     assert [line.split(":")[0] for line in lines] == [f"outputs/{name}" for name in OUTPUTS]
-    assert all(f"stale in entry 2 (arxiv:2109.01652), whose lock record is at line {record}:" in line for line in lines)
+    assert all(f"stale in entry 13 (arxiv:2206.11147), whose lock record is at line {record}:" in line for line in lines)
 
 
 def test_a_lock_reformatted_by_hand_is_named_at_its_line(project: Path) -> None:
@@ -225,9 +225,9 @@ def test_crlf_line_ends_are_a_difference(project: Path) -> None:
     [
         ("published", '"arxiv:2212.10560": {', '"score": 1.0', '"score": 0.5',
          "the published-version decision of arxiv:2212.10560 was edited by hand; use upgrade = false"),
-        ("published", '"arxiv:2109.01652": {', '"match": null',
+        ("published", '"arxiv:2206.11147": {', '"match": null',
          '"match": {"finder": "acl", "kind": "acl", "id": "2023.acl-long.754", "score": 1.0}',
-         "the published-version decision of arxiv:2109.01652 was edited by hand"),
+         "the published-version decision of arxiv:2206.11147 was edited by hand"),
         ("keys", '"arxiv:2109.01652": "wei2021finetuned"', '"wei2021finetuned"', '"wei2021flan"',
          "the citation key of arxiv:2109.01652 was edited by hand; delete that line and run 'exporter build'"),
     ],
@@ -248,9 +248,9 @@ def test_decisions_and_keys_edited_by_hand(project: Path, section: str, needle: 
 def test_a_decision_deleted_from_the_lock(project: Path) -> None:
     path = project / "sources" / "papers.lock.json"
     text = path.read_text(encoding="utf-8")
-    at = text.index('    "arxiv:2110.08207": {', text.index('  "published": {'))
+    at = text.index('    "arxiv:2206.11147": {', text.index('  "published": {'))
     path.write_text(text[:at] + text[text.index("\n    },\n", at) + len("\n    },\n"):], encoding="utf-8")
-    assert check() == (1, ["sources/papers.toml:29: entry 3 (arxiv:2110.08207): its published version was never "
+    assert check() == (1, ["sources/papers.toml:61: entry 13 (arxiv:2206.11147): its published version was never "
                            "looked for (no decision in sources/papers.lock.json); run 'exporter resolve'"])
     # Without published versions the decision is not needed, but its digest shows the deletion.
     code, lines = check("--no-upgrade")

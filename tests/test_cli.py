@@ -113,8 +113,8 @@ def test_resolve_from_an_empty_lock_over_http(project: Path, fake_services: Fake
     (project / "sources" / "papers.lock.json").unlink()
     code, _, err = run("resolve")
     assert code == 0, err
-    assert "67 arXiv and 26 ACL Anthology records fetched" in err
-    assert "published versions: 25 upgraded" in err
+    assert "67 arXiv, 26 ACL Anthology and 9 DBLP records fetched" in err
+    assert "published versions: 34 upgraded" in err  # 25 by the Anthology, 9 by DBLP
     assert (project / "sources" / "papers.lock.json").read_bytes() == (ROOT / "sources" / "papers.lock.json").read_bytes()
     assert len([r for r in fake_services.requests if r.path == "/api/query"]) == 1
 
@@ -192,7 +192,7 @@ def test_a_user_template_renders_the_list(project: Path) -> None:
     toml.write_text(toml.read_text().replace("[list]\n", '[list]\ntemplate = "my.j2"\n', 1))
     assert run("build", "--offline")[0] == 0
     lines = (project / "outputs" / "README.md").read_text().splitlines()
-    assert len(lines) == 67 and lines[1] == "- Finetuned Language Models Are Zero-Shot Learners (wei2021finetuned)"
+    assert len(lines) == 67 and lines[1] == "- Finetuned Language Models are Zero-Shot Learners (wei2021finetuned)"
 
 
 @pytest.mark.parametrize(

@@ -136,7 +136,7 @@ NO_PAPERS_CHECK = (r"sources/papers\.toml: no papers \(\[\[papers\]\] tables\); 
 E2 = r"Error: sources/papers\.toml:28: entry 2 \(arxiv = '2109\.01652'\): "  # an error in a key added by `override`
 L4 = r"Error: sources/papers\.toml:4: \[list\]: "
 TEMPLATE = r"(?:sources/)?t\.md\.j2"
-NOT_AN_ID = r"is not an arXiv or ACL Anthology id, URL or DOI; nothing added"
+NOT_AN_ID = r"is not an arXiv, ACL Anthology or DBLP id, URL or DOI; nothing added"
 SPACE = r"Error: sources/papers\.toml:235: entry 68 "
 
 
@@ -181,7 +181,7 @@ CASES = [
     Case("duplicate ids", append('\n[[papers]]\narxiv = "https://arxiv.org/abs/2109.01652v3"\n'), ["build", "--offline"],
          r"Error: sources/papers\.toml:236: entry 68 \(arxiv:2109\.01652v3\): duplicate arxiv '2109\.01652', already used by entry 2 \(line 26\)", 1),
     Case("a paper with nothing to name it", append('\n[[papers]]\nsection = "Other"\n'), ["build", "--offline"],
-         r"Error: sources/papers\.toml:235: entry 68: needs an identifier \('arxiv' or 'acl'\), or a 'title' \(a manual entry written in full\)", 1),
+         r"Error: sources/papers\.toml:235: entry 68: needs an identifier \('arxiv', 'acl' or 'dblp'\), or a 'title' \(a manual entry written in full\)", 1),
     Case("missing sources file", remove(SOURCES), ["build", "--offline"],
          r"Error: sources/papers\.toml: file not found \(looked in /.+/sources\); run exporter in the list's folder, pass "
          r"--sources, or start one with 'exporter add' or 'exporter import'", 1),

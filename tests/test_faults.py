@@ -31,7 +31,7 @@ from fakeserver import FakeServices, anthology_bibtex
 
 from exporter import lock as lockfile
 from exporter import sources as sourcesfile
-from exporter.resolvers.acl import parse_bibtex
+from exporter.resolvers.bibtex_export import parse_bibtex
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED_LOCK = (ROOT / "sources" / "papers.lock.json").read_bytes()
@@ -110,9 +110,10 @@ def reduce_lock(project: Path, *, arxiv: Iterable[str] = (), acl: Iterable[str] 
     return lockfile.load(path)
 
 
-def upgrades(lock: lockfile.Lock) -> dict[str, str | None]:
-    """Published-version decisions by arXiv id: the matched id, or None when none matched."""
-    return {uid.removeprefix("arxiv:"): d["match"]["id"] if d["match"] else None for uid, d in lock.published.items()}
+def upgrades(lock: lockfile.Lock, finder: str = "acl") -> dict[str, str | None]:
+    """Published-version decisions by arXiv id: the id `finder` matched, or None when it matched none."""
+    return {uid.removeprefix("arxiv:"): d["match"]["id"] if d["match"] and d["match"]["finder"] == finder else None
+            for uid, d in lock.published.items()}
 
 
 def entries_named(project: Path, idents: Iterable[str]) -> set[str]:
@@ -158,8 +159,11 @@ def assert_lock_sound(
         assert record["title"] == served.title, f"arXiv record {ident}: title differs"
         assert record["abstract"] == served.summary, f"arXiv record {ident}: abstract differs"
     for ident, record in lock.acl.items():
-        served_acl = parse_bibtex(anthology_bibtex(services.anthology[ident]), ident)
+        served_acl = parse_bibtex(anthology_bibtex(services.anthology[ident]), ident, "ACL Anthology")
         assert record == served_acl, f"ACL Anthology record {ident} is not what the Anthology served"
+    for ident, record in lock.of("dblp").items():
+        served_dblp = parse_bibtex(services.dblp_index().by_key[ident].bibtex, ident, "DBLP")
+        assert record == served_dblp, f"DBLP record {ident} is not what DBLP served"
     if before is not None:
         for kind in ("arxiv", "acl", "published"):
             have, had = getattr(lock, kind), getattr(before, kind)

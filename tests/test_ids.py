@@ -75,7 +75,7 @@ def test_accepted_forms(text: str, expected: Identifier) -> None:
 
 @pytest.mark.parametrize("text", REFUSED)
 def test_refused_forms(text: str) -> None:
-    with pytest.raises(IdentifierError, match="is not an arXiv or ACL Anthology id"):
+    with pytest.raises(IdentifierError, match="is not an arXiv, ACL Anthology or DBLP id"):
         parse_id(text)
 
 

@@ -43,7 +43,7 @@ def _check_schema(imported: Imported) -> None:
         assert "key" not in fields or sources.KEY_RE.match(fields["key"])
         for key in ("url", "code"):
             assert key not in fields or re.fullmatch(r"https?://\S+", fields[key]), (paper.line, key)
-        if paper.arxiv or paper.acl:
+        if paper.ids:
             assert not {"title", "authors", "type", "month"} & set(fields), paper
         else:
             assert fields["title"] and fields["type"] in sources.TYPES, paper
@@ -192,8 +192,15 @@ def test_our_own_bibtex_gives_ids_and_keys() -> None:
     records = json.loads((ROOT / "outputs" / "refs.json").read_text(encoding="utf-8"))
     src = sources.load(ROOT / "sources" / "papers.toml")
     assert imported.skipped == [] and len(imported.papers) == len(records) == len(src.entries)
+    lock = json.loads((ROOT / "sources" / "papers.lock.json").read_text(encoding="utf-8"))
+    by_dblp = {uid for uid, d in lock["published"].items() if d["match"] and d["match"]["kind"] == "dblp"}
     for paper, record, entry in zip(imported.papers, records, src.entries):
-        assert paper.fields == {"key": record["id"]}
+        if entry.uid in by_dblp:
+            # Published where arXiv cannot say (a DBLP venue record): read back as the arXiv id with its venue.
+            published = {"venue": record["container-title"], "year": record["issued"]["date-parts"][0][0]}
+            assert {k: paper.fields[k] for k in ("key", "venue", "year")} == {"key": record["id"], **published}
+        else:
+            assert paper.fields == {"key": record["id"]}
         assert paper.arxiv == entry.arxiv  # every entry of the list has an arXiv id, kept as eprint
         anthology = parse_id(record["URL"], "acl") if "aclanthology.org" in record["URL"] else None
         assert paper.acl == anthology and (entry.acl is None or entry.acl == anthology)
@@ -220,6 +227,11 @@ def test_anthology_export_gives_anthology_ids() -> None:
     assert shared == [(key, in_xml[key]) for key, _ in shared] and len(shared) == 3
 
 
+def _without_dblp(text: str) -> str:
+    """A DBLP export made to look like anyone's .bib: `DBLP:` keys renamed (`dblp-...`), `biburl` dropped."""
+    return re.sub(r"^  biburl\s*=.*\n", "", text.replace("{DBLP:", "{dblp-"), flags=re.MULTILINE)
+
+
 def test_dblp_slice() -> None:
     path = IMPORT / "dblp-slice.bib"
     text = path.read_text(encoding="utf-8")
@@ -235,19 +247,24 @@ def test_dblp_slice() -> None:
     ]
     kept = [(kind, key) for kind, key in entries if key != "DBLP:conf/sigir/BenderskyC0Z23"]
     assert [p.fields["key"] for p in imported.papers] == [key for _, key in kept]
-    # The sample has no CoRR entries: every entry is a manual one, typed from its entry type.
-    assert all(p.arxiv is None and p.acl is None for p in imported.papers)
+    # A DBLP export: every entry is a DBLP entry (its key), resolved from DBLP, its key pinned.
+    assert [p.ids for p in imported.papers] == [{"dblp": Identifier("dblp", key[5:])} for _, key in kept]
+    assert all(set(p.fields) == {"key"} for p in imported.papers)
+    # Without DBLP's key and biburl, the same entries are manual ones, typed from their entry type.
+    manual = read(path.name, _without_dblp(text))
+    assert all(not p.ids for p in manual.papers) and len(manual.papers) == len(kept)
     types = {"inproceedings": "paper-conference", "proceedings": "document", "article": "article-journal"}
-    assert [p.fields["type"] for p in imported.papers] == [types[kind] for kind, _ in kept]
-    by_key = {p.fields["key"]: p.fields for p in imported.papers}
-    assert by_key["DBLP:conf/interspeech/000100S18"]["authors"][-1] == "Björn W. Schuller"  # Bj{\"{o}}rn
-    assert by_key["DBLP:conf/interspeech/000100S18"]["pages"] == "142-146"
-    assert by_key["DBLP:conf/iclr/00010024"]["title"] == "TD-MPC2: Scalable, Robust World Models for Continuous Control"
-    assert by_key["DBLP:conf/nips/000100BAGMF22"]["url"].startswith("http://papers.nips.cc/paper_files/")
-    assert by_key["DBLP:journals/jmlr/0001HW20"]["venue"] == "J. Mach. Learn. Res."
-    assert "authors" not in by_key["DBLP:conf/sigir/2010"]  # proceedings have editors, not authors
+    assert [p.fields["type"] for p in manual.papers] == [types[kind] for kind, _ in kept]
+    by_key = {p.fields["key"]: p.fields for p in manual.papers}
+    assert by_key["dblp-conf/interspeech/000100S18"]["authors"][-1] == "Björn W. Schuller"  # Bj{\"{o}}rn
+    assert by_key["dblp-conf/interspeech/000100S18"]["pages"] == "142-146"
+    assert by_key["dblp-conf/iclr/00010024"]["title"] == "TD-MPC2: Scalable, Robust World Models for Continuous Control"
+    assert by_key["dblp-conf/nips/000100BAGMF22"]["url"].startswith("http://papers.nips.cc/paper_files/")
+    assert by_key["dblp-journals/jmlr/0001HW20"]["venue"] == "J. Mach. Learn. Res."
+    assert "authors" not in by_key["dblp-conf/sigir/2010"]  # proceedings have editors, not authors
     assert all(isinstance(f["year"], int) for f in by_key.values())
     _check_schema(imported)
+    _check_schema(manual)
 
 
 def _bib(kind: str, key: str, fields: dict[str, str]) -> str:
@@ -332,7 +349,7 @@ def test_bibtex_string_macros_and_months() -> None:
     assert cvpr
     # The booktitle says "June 17-24, 2023"; the publisher is IEEE.
     entry = cvpr[0].replace("{{IEEE}}", "ieee # { Computer Society}").replace("  year ", "  month        = jun,\n  year ")
-    imported = read("refs.bib", "@string{ieee = {IEEE}}\n" + entry)
+    imported = read("refs.bib", "@string{ieee = {IEEE}}\n" + _without_dblp(entry))
     (paper,) = imported.papers
     assert paper.fields["publisher"] == "IEEE Computer Society"
     assert (paper.fields["year"], paper.fields["month"]) == (2023, 6)

@@ -50,9 +50,9 @@ BAD = [
     ('[[papers]]\nacl = "ACL 2022"\n', r"papers.toml:2: entry 1 \(acl = 'ACL 2022'\): 'ACL 2022' is not an ACL Anthology id"),
     ('[[papers]]\narxiv = "2109.01652"\nyear = "2021"\n', r"papers.toml:3: entry 1 \(arxiv = '2109.01652'\): 'year' must be an integer, not str"),
     ('[[papers]]\narxiv = "2109.01652"\nvenu = "ACL"\n', r"papers.toml:3: entry 1 \(arxiv = '2109.01652'\): unknown key 'venu'"),
-    ('[[papers]]\nsection = "A"\n', r"papers.toml:1: entry 1: needs an identifier \('arxiv' or 'acl'\), or a 'title'"),
+    ('[[papers]]\nsection = "A"\n', r"papers.toml:1: entry 1: needs an identifier \('arxiv', 'acl' or 'dblp'\), or a 'title'"),
     # Manual entries: a title is their identity; type and month are checked.
-    ('[[papers]]\ntitle = "  "\n', r"papers.toml:1: entry 1 \(title = '  '\): needs an identifier \('arxiv' or 'acl'\)"),
+    ('[[papers]]\ntitle = "  "\n', r"papers.toml:1: entry 1 \(title = '  '\): needs an identifier \('arxiv', 'acl' or 'dblp'\)"),
     ('[[papers]]\ntitle = "Alpaca"\nauthors = ["Rohan Taori"]\nyear = 2023\ntype = "blog"\n',
      r"papers.toml:5: entry 1 \(title = 'Alpaca'\): type 'blog' must be one of paper-conference, "),
     ('[[papers]]\ntitle = "Alpaca"\nauthors = ["Rohan Taori"]\nyear = 2023\ntype = "article"\n',

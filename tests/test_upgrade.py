@@ -119,7 +119,8 @@ def test_venue_label(anthology_id: str, label: str) -> None:
 
 
 def settings(svc: FakeServices) -> Settings:
-    return Settings(arxiv_url=svc.arxiv_url, acl_url=svc.acl_url, delay=0, timeout=5, attempts=2, backoff=0.01)
+    return Settings(arxiv_url=svc.arxiv_url, acl_url=svc.acl_url, dblp_url=svc.dblp_url, delay=0, dblp_delay=0,
+                    timeout=5, attempts=2, backoff=0.01)
 
 
 def test_resolve_upgrades_the_seed_papers_and_respects_opt_outs(
@@ -130,9 +131,11 @@ def test_resolve_upgrades_the_seed_papers_and_respects_opt_outs(
     lock = Lock()
     report = resolve(sources, lock, settings(fake_services))
     expected = {k: v for k, v in truth().items() if k != "2104.08773"}  # entry 1 names its Anthology id itself
-    assert {e.arxiv.id: f.ident.id for e, _, f in report.upgraded if e.arxiv} == expected
-    assert report.checked == {"acl": 66} and report.failures == {}
-    assert {k.removeprefix("arxiv:"): v["match"]["id"] for k, v in lock.published.items() if v["match"]} == expected
+    assert {e.arxiv.id: f.ident.id for e, name, f in report.upgraded if e.arxiv and name == "acl"} == expected
+    # DBLP looks at the preprints the Anthology did not match (tests/test_dblp.py checks what it finds).
+    assert report.checked == {"acl": 66, "dblp": 66 - 25} and report.failures == {}
+    assert {k.removeprefix("arxiv:"): v["match"]["id"] for k, v in lock.published.items()
+            if v["match"] and v["match"]["finder"] == "acl"} == expected
     assert set(expected.values()) <= set(lock.acl)
     dumps = [r for r in fake_services.requests if r.path == "/anthology.bib.gz"]
     assert len(dumps) == 1
@@ -143,7 +146,7 @@ def test_resolve_upgrades_the_seed_papers_and_respects_opt_outs(
     entries = tuple(replace(e, upgrade=False) if e.arxiv and e.arxiv.id == "2212.10560" else e for e in sources.entries)
     report = resolve(replace(sources, entries=entries), lock, settings(fake_services), refresh=True)
     assert "2212.10560" not in {e.arxiv.id for e, _, _ in report.upgraded if e.arxiv}
-    assert report.checked == {"acl": 65}
+    assert report.checked == {"acl": 65, "dblp": 65 - 24}
     # Per run: --no-upgrade checks nothing.
     assert resolve(sources, Lock(), settings(fake_services), upgrade=False).checked == {}
 
@@ -159,14 +162,14 @@ def test_resolve_refresh_then_offline_build_use_the_published_versions(
     monkeypatch.setenv("EXPORTER_ARXIV_DELAY", "0")
     result = CliRunner().invoke(main, ["resolve", "--refresh"])
     assert result.exit_code == 0, result.output
-    assert "published versions: 25 upgraded" in result.stderr
+    assert "published versions: 34 upgraded" in result.stderr  # 25 by the Anthology, 9 by DBLP
     assert re.search(r"upgraded +arxiv:2212\.10560 +acl:2023\.acl-long\.754 +ACL 2023 +acl: score 1\.00", result.stderr)
     monkeypatch.setenv("EXPORTER_ARXIV_URL", "http://127.0.0.1:9/api/query")  # no network from here on
     monkeypatch.setenv("EXPORTER_ACL_URL", "http://127.0.0.1:9")
     result = CliRunner().invoke(main, ["build", "--offline"])
     assert result.exit_code == 0, result.output
     bib = (tmp_path / "outputs" / "refs.bib").read_text()
-    assert len(re.findall(r"^@inproceedings\{", bib, re.M)) == 26
+    assert len(re.findall(r"^@inproceedings\{", bib, re.M)) == 26 + 8  # and JMLR's @article, from DBLP
     readme = (tmp_path / "outputs" / "README.md").read_text()
     assert "[[paper]](https://arxiv.org/abs/2212.10560) 2022.12 *ACL 2023*" in readme
     # The committed outputs are exactly these.
@@ -192,4 +195,4 @@ def test_finders_are_chosen_in_the_list(tmp_path: Path, monkeypatch: pytest.Monk
     result = CliRunner().invoke(main, ["resolve"])
     assert result.exit_code == 1
     assert result.stderr == ("Error: sources/papers.toml:16: [list]: no published-version finder 'scholar'; "
-                             "choose from acl\n")
+                             "choose from acl, dblp\n")

@@ -58,6 +58,10 @@ def outputs(tmp_path: Path) -> Path:
     return Path(shutil.copytree(OUTPUTS, tmp_path / "outputs"))
 
 
+# The month of a paper that is still an arXiv preprint (@misc, TY UNPB) in the committed outputs.
+PREPRINT_MONTH = "month = jun,\n  year = {2022},\n  doi = {10.48550/arXiv.2206.11147}"
+
+
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"
@@ -207,12 +211,12 @@ def test_bibtex_fails_on_an_undefined_macro(outputs: Path) -> None:
 
 
 def test_bibtex_fails_on_a_bibtex_warning(outputs: Path) -> None:
-    edit(outputs / "refs.bib", "month = sep,", "month = sept,")
+    edit(outputs / "refs.bib", PREPRINT_MONTH, PREPRINT_MONTH.replace("jun,", "sept,"))
     assert_fails(run_validate(outputs, "bibtex"), "bibtex", 'BibTeX Warning--string name "sept" is undefined')
 
 
 def test_bibtex_fails_on_a_syntax_error(outputs: Path) -> None:
-    edit(outputs / "refs.bib", "@misc{wei2021finetuned,", "@misc{wei2021finetuned")
+    edit(outputs / "refs.bib", "@misc{yuan2022restructured,", "@misc{yuan2022restructured")
     assert_fails(run_validate(outputs, "bibtex"), "bibtex", "BibTeX error:", "of file refs.bib")
 
 
@@ -232,7 +236,7 @@ def test_bibtex_fails_when_an_accent_is_lost() -> None:
 
 
 def test_biber_fails_on_a_biber_warning(outputs: Path) -> None:
-    edit(outputs / "refs.bib", "month = sep,", "month = sept,")
+    edit(outputs / "refs.bib", PREPRINT_MONTH, PREPRINT_MONTH.replace("jun,", "sept,"))
     assert_fails(run_validate(outputs, "biber"), "biber", "biber WARN", 'undefined macro "sept"')
 
 
@@ -247,16 +251,17 @@ def test_biber_datamodel_fails_on_a_field_biblatex_does_not_know(tmp_path: Path)
                                       "--bibtex-dialect", "biblatex"])
     assert built.exit_code == 0, built.output
     assert run_validate(tmp_path, "biber-datamodel").exit_code == 0
-    edit(tmp_path / "refs.bib", "@online{wei2021finetuned,\n", "@online{wei2021finetuned,\n  institute = {Google},\n")
+    edit(tmp_path / "refs.bib", "@online{yuan2022restructured,\n",
+         "@online{yuan2022restructured,\n  institute = {Google},\n")
     assert_fails(run_validate(tmp_path, "biber-datamodel"), "biber-datamodel",
-                 "1 problem(s): Field 'institute' invalid in data model - ignoring: 1 entry (wei2021finetuned)")
+                 "1 problem(s): Field 'institute' invalid in data model - ignoring: 1 entry (yuan2022restructured)")
 
 
 def test_biber_datamodel_tolerates_only_the_classic_archiveprefix_alias(outputs: Path) -> None:
     result = run_validate(outputs, "biber-datamodel")
     assert result.exit_code == 0, result.output
     assert f"archivePrefix beside eprinttype ({N} entries; biber ignores it)" in lines(result)["biber-datamodel"]
-    edit(outputs / "refs.bib", "@misc{wei2021finetuned,\n", "@misc{wei2021finetuned,\n  institute = {Google},\n")
+    edit(outputs / "refs.bib", "@misc{yuan2022restructured,\n", "@misc{yuan2022restructured,\n  institute = {Google},\n")
     assert_fails(run_validate(outputs, "biber-datamodel"), "biber-datamodel", "Field 'institute' invalid")
 
 
@@ -284,19 +289,20 @@ def test_csl_schema_fails_on_a_wrong_type(outputs: Path) -> None:
 
 
 def test_rispy_fails_on_a_lost_er(outputs: Path) -> None:
-    edit(outputs / "refs.ris", "ER  - \n\nTY  - UNPB\nID  - wei2021finetuned", "\nTY  - UNPB\nID  - wei2021finetuned")
+    edit(outputs / "refs.ris", "ER  - \n\nTY  - UNPB\nID  - yuan2022restructured",
+         "\nTY  - UNPB\nID  - yuan2022restructured")
     assert_fails(run_validate(outputs, "rispy"), "rispy", f"{N - 1} records read, {N} TY lines, {N - 1} ER lines")
 
 
 def test_rispy_fails_on_a_record_without_title(outputs: Path) -> None:
-    edit(outputs / "refs.ris", "TI  - Finetuned Language Models Are Zero-Shot Learners\n", "")
+    edit(outputs / "refs.ris", "TI  - Finetuned Language Models are Zero-Shot Learners\n", "")
     assert_fails(run_validate(outputs, "rispy"), "rispy", "(wei2021finetuned): no title")
 
 
 def test_citationjs_fails_on_a_different_title(outputs: Path) -> None:
     edit(outputs / "refs.ris", "TI  - Finetuned Language Models", "TI  - Fine-tuned Language Models")
     assert_fails(run_validate(outputs, "citation-js"), "citation-js",
-                 "refs.ris wei2021finetuned: title 'Fine-tuned Language Models Are Zero-Shot Learners'")
+                 "refs.ris wei2021finetuned: title 'Fine-tuned Language Models are Zero-Shot Learners'")
 
 
 def test_citationjs_fails_on_a_different_family_name(outputs: Path) -> None:
@@ -312,21 +318,23 @@ def test_citationjs_fails_on_a_bibtex_syntax_error(outputs: Path) -> None:
 def test_cross_format_fails_on_an_inconsistent_title(outputs: Path) -> None:
     edit(outputs / "refs.ris", "TI  - Finetuned Language Models", "TI  - Fine-tuned Language Models")
     assert_fails(run_validate(outputs, "cross-format"), "cross-format",
-                 "refs.ris wei2021finetuned: title 'Fine-tuned Language Models Are Zero-Shot Learners'")
+                 "refs.ris wei2021finetuned: title 'Fine-tuned Language Models are Zero-Shot Learners'")
 
 
 @pytest.mark.parametrize(
     ("name", "old", "new", "needle"),
     [
-        ("refs.bib", "doi = {10.48550/arXiv.2109.01652}", "doi = {10.48550/arXiv.2109.0165}",
-         "refs.bib wei2021finetuned: doi '10.48550/arXiv.2109.0165'"),
-        ("refs.bib", "month = sep,\n  year = {2021}", "month = sep,\n  year = {2022}",
-         "refs.bib wei2021finetuned: year '2022'"),
+        ("refs.bib", "doi = {10.48550/arXiv.2206.11147}", "doi = {10.48550/arXiv.2206.1114}",
+         "refs.bib yuan2022restructured: doi '10.48550/arXiv.2206.1114'"),
+        ("refs.bib", "year = {2022},\n  publisher = {OpenReview.net},\n  url = {https://openreview.net/forum?id=gEZrGCozdqR}",
+         "year = {2021},\n  publisher = {OpenReview.net},\n  url = {https://openreview.net/forum?id=gEZrGCozdqR}",
+         "refs.bib wei2021finetuned: year '2021'"),
         ("refs.bib", "{Wei, Jason and Bosma, Maarten", "{Wei, Jason and Bosma, Martin", "wei2021finetuned: authors"),
         ("refs.bib", r"{\v{S}}tef{\'a}nik, Michal", "Stefanik, Michal", "stefanik2023resources: authors"),
-        ("refs.ris", "UR  - https://arxiv.org/abs/2109.01652", "UR  - https://arxiv.org/abs/2109.01653",
+        ("refs.ris", "UR  - https://openreview.net/forum?id=gEZrGCozdqR",
+         "UR  - https://openreview.net/forum?id=gEZrGCozdqS",
          "refs.ris wei2021finetuned: url"),
-        ("README.md", "**Finetuned Language Models Are Zero-Shot Learners**", "**Finetuned Language Models**",
+        ("README.md", "**Finetuned Language Models are Zero-Shot Learners**", "**Finetuned Language Models**",
          "README.md line 15: title 'Finetuned Language Models'"),
         ("README.md", "*Jason Wei, Maarten Bosma,", "*Jason Wei, Maarten Bosman,", "README.md line 15: authors"),
         ("README.md", "[[paper]](https://arxiv.org/abs/2109.01652)", "[[paper]](https://arxiv.org/abs/2110.08207)",
@@ -415,13 +423,14 @@ def test_typst_without_refs_yml_fails_saying_so() -> None:
 
 
 def test_typst_fails_on_a_yaml_error_naming_file_and_line(yml_outputs: Path) -> None:
-    edit(yml_outputs / "refs.yml", 'date: "2021-09-03"', 'date: "2021-13-03"')
+    edit(yml_outputs / "refs.yml", 'date: "2022-06-22"', 'date: "2022-13-22"')
     assert_fails(run_validate(yml_outputs, "typst"), "typst", "Typst error at refs.yml:",
-                 "wei2021finetuned.date: month not in interval 1-12")
+                 "yuan2022restructured.date: month not in interval 1-12")
 
 
 def test_typst_fails_on_a_url_it_cannot_read(yml_outputs: Path) -> None:
-    edit(yml_outputs / "refs.yml", 'url: "https://arxiv.org/abs/2109.01652"', 'url: "arxiv.org/abs/2109.01652"')
+    edit(yml_outputs / "refs.yml", 'url: "https://openreview.net/forum?id=gEZrGCozdqR"',
+         'url: "openreview.net/forum?id=gEZrGCozdqR"')
     assert_fails(run_validate(yml_outputs, "typst"), "typst", "relative URL without a base")
 
 
@@ -438,7 +447,7 @@ def test_typst_fails_when_an_entry_is_not_rendered_as_written(yml_outputs: Path)
 
 
 def test_typst_bib_fails_on_a_bibtex_error(yml_outputs: Path) -> None:
-    edit(yml_outputs / "refs.bib", "month = sep,", "month = sept,")
+    edit(yml_outputs / "refs.bib", PREPRINT_MONTH, PREPRINT_MONTH.replace("jun,", "sept,"))
     assert_fails(run_validate(yml_outputs, "typst-bib"), "typst-bib", 'Typst error', 'unknown abbreviation "sept"')
 
 
@@ -458,7 +467,7 @@ def test_typst_fails_on_any_warning(yml_outputs: Path, monkeypatch: pytest.Monke
 def test_cross_format_compares_refs_yml_when_written(yml_outputs: Path) -> None:
     edit(yml_outputs / "refs.yml", '  title: "Finetuned Language', '  title: "Finetuned Lingo')
     assert_fails(run_validate(yml_outputs, "cross-format"), "cross-format",
-                 "refs.yml wei2021finetuned: title 'Finetuned Lingo Models Are Zero-Shot Learners'")
+                 "refs.yml wei2021finetuned: title 'Finetuned Lingo Models are Zero-Shot Learners'")
 
 
 def test_missing_typst_package_fails_and_says_what_to_install(yml_outputs: Path,

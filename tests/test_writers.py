@@ -77,13 +77,19 @@ CASES = {
     # The Anthology record leads; the arXiv id stays as eprint; editors, pages, month.
     "anthology-with-arxiv": '[[papers]]\nacl = "2022.acl-long.244"\narxiv = "2104.08773"\n',
     # A plain preprint: @misc with eprint fields, arXiv DOI, year of v1.
-    "arxiv-preprint": '[[papers]]\narxiv = "2109.01652"\n',
+    # (upgrade = false: its published version, ICLR 2022, is the "dblp-venues" case.)
+    "arxiv-preprint": '[[papers]]\narxiv = "2109.01652"\nupgrade = false\n',
     # Diacritics in names (Štefánik, Kadlčík) and a pinned key.
     "non-ascii-authors": '[[papers]]\narxiv = "2304.01922"\nkey = "stefanik2023resources"\n',
     # Acronyms and inner capitals that BibTeX styles would lowercase.
-    "acronym-title": '[[papers]]\narxiv = "2212.12017"\n\n[[papers]]\narxiv = "2304.15010"\n\n[[papers]]\narxiv = "2210.11416"\n',
+    "acronym-title": '[[papers]]\narxiv = "2212.12017"\n\n[[papers]]\narxiv = "2304.15010"\n\n[[papers]]\narxiv = "2210.11416"\n'
+                     'upgrade = false\n',
     # A particle in a family name (Teven Le Scao) among 41 authors.
-    "name-particles": '[[papers]]\narxiv = "2110.08207"\n',
+    "name-particles": '[[papers]]\narxiv = "2110.08207"\nupgrade = false\n',
+    # Preprints upgraded to their DBLP records: ICLR (OpenReview, no pages), NeurIPS (editors, pages), a
+    # JMLR article (volume, article-number pages), with the arXiv id kept and the preprint's abstract.
+    "dblp-venues": '[[papers]]\narxiv = "2109.01652"\n\n[[papers]]\narxiv = "2203.02155"\n\n'
+                   '[[papers]]\narxiv = "2210.11416"\n',
     # Author override from the TOML, a list date override, sections, a note and a code link.
     "overrides": (
         '[list]\nheading = "Overrides"\nbadges = ["![](https://img.shields.io/badge/x-y-green)"]\n'
@@ -120,7 +126,8 @@ def test_golden(case: str, fmt: str, tmp_path: Path, update_golden: bool) -> Non
 
 # biblatex entry types per record type (@techreport and @phdthesis are biblatex aliases of
 # @report and @thesis that also set their `type`).
-BIBLATEX_TYPES = {"paper-conference": "inproceedings", "article": "online", "webpage": "online",
+BIBLATEX_TYPES = {"paper-conference": "inproceedings", "article-journal": "article", "article": "online",
+                  "webpage": "online",
                   "report": "techreport", "book": "book", "thesis": "phdthesis"}
 
 
@@ -152,6 +159,8 @@ def check_bibtex(path: Path, recs: list[Record], year: bool = True) -> None:
         families = [from_latex(" ".join(p.prelast_names + p.last_names)) for p in entry.persons["author"]]
         assert families == [a.family for a in record.author]
         assert entry.fields.get("doi", "") == record.DOI
+        assert (entry.fields.get("volume", ""), entry.fields.get("number", "")) == (record.volume, record.issue)
+        assert entry.fields.get("pages", "").replace("--", "-") == record.page
         if year:
             assert entry.fields["year"] == str(record.year)
 
@@ -163,6 +172,7 @@ def check_csljson(path: Path, recs: list[Record]) -> None:
     jsonschema.validate(items, SCHEMA)
     assert [(i["id"], i["title"], i.get("DOI", "")) for i in items] == [(r.id, r.title, r.DOI) for r in recs]
     assert [[a["family"] for a in i["author"]] for i in items] == [[a.family for a in r.author] for r in recs]
+    assert [(i.get("volume", ""), i.get("issue", "")) for i in items] == [(r.volume, r.issue) for r in recs]
 
 
 def check_ris(path: Path, recs: list[Record]) -> None:

@@ -9,12 +9,12 @@ given to the next.
 
 from __future__ import annotations
 
-from exporter.finders import acl
+from exporter.finders import acl, dblp
 from exporter.finders.base import Decision, Finder, Found, Matcher
 
 __all__ = ["Decision", "Finder", "Found", "Matcher", "FINDERS", "register"]
 
-FINDERS: dict[str, Finder] = {finder.name: finder for finder in (acl.FINDER,)}
+FINDERS: dict[str, Finder] = {finder.name: finder for finder in (acl.FINDER, dblp.FINDER)}
 
 
 def register(finder: Finder) -> None:

@@ -8,12 +8,12 @@ Order matters: an entry is named (its uid) by its first id in this order.
 from __future__ import annotations
 
 from exporter.errors import IdentifierError
-from exporter.ids import acl, arxiv
+from exporter.ids import acl, arxiv, dblp
 from exporter.ids.base import IdKind, Identifier
 
 __all__ = ["Identifier", "IdKind", "KINDS", "register", "parse_id"]
 
-KINDS: dict[str, IdKind] = {kind.name: kind for kind in (arxiv.KIND, acl.KIND)}
+KINDS: dict[str, IdKind] = {kind.name: kind for kind in (arxiv.KIND, acl.KIND, dblp.KIND)}
 
 
 def register(kind: IdKind) -> None:

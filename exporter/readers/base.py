@@ -14,11 +14,18 @@ class Found:
     """One paper found in an imported file."""
 
     line: int  # 1-based line of the paper in the imported file
-    arxiv: Identifier | None  # keeps a version if the link pins one
-    acl: Identifier | None
+    ids: dict[str, Identifier]  # by kind (exporter.ids.KINDS); an arXiv id keeps a version if the link pins one
     title: str = ""  # plain Unicode, as the file shows it (for duplicate detection and manual entries)
-    fields: dict[str, Any] = field(default_factory=dict)  # TOML keys of the new [[papers]] table besides arxiv/acl
+    fields: dict[str, Any] = field(default_factory=dict)  # TOML keys of the new [[papers]] table besides the ids
     list_date: str = ""  # "2023.4" if a Markdown list shows a date for the paper
+
+    @property
+    def arxiv(self) -> Identifier | None:
+        return self.ids.get("arxiv")
+
+    @property
+    def acl(self) -> Identifier | None:
+        return self.ids.get("acl")
 
 
 @dataclass

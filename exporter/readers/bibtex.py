@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from exporter.errors import IdentifierError
-from exporter.ids import Identifier, parse_id
+from exporter.ids import KINDS, Identifier, parse_id
 from exporter.text import decode_latex  # as model.from_latex, fast on plain brace groups
 from exporter.model import MONTHS, bibtex_names, clean
 from exporter.readers.base import Found, Imported, author_value
@@ -106,8 +106,9 @@ def _url(value: str) -> str:
     return re.sub(r"\{?\\([_%&#$~])\}?", r"\1", value).strip()
 
 
-def _ids(values: dict[str, str]) -> tuple[Identifier | None, Identifier | None]:
-    """The arXiv and Anthology ids an entry names, in any of the forms exporters write."""
+def _ids(key: str, values: dict[str, str]) -> dict[str, Identifier]:
+    """The arXiv, Anthology and DBLP ids an entry names, in any of the forms exporters write (DBLP's own
+    export: its `DBLP:` key and `biburl`; its CoRR entries name arXiv papers)."""
     url, doi = _url(values.get("url", "")), _url(values.get("doi", ""))
     arxiv = None
     prefix = (values.get("archiveprefix") or values.get("eprinttype") or "arxiv").strip().lower()
@@ -117,7 +118,11 @@ def _ids(values: dict[str, str]) -> tuple[Identifier | None, Identifier | None]:
     for name in ("journal", "booktitle", "volume", "note", "howpublished", "publisher"):
         for m in _ARXIV_IN_TEXT.finditer(values.get(name, "")):
             arxiv = arxiv or _try("arxiv", m[1].rstrip("."))
-    return arxiv, _try("acl", url) or _try("acl", doi)
+    ids = {"arxiv": arxiv, "acl": _try("acl", url) or _try("acl", doi)}
+    dblp = _try("dblp", _url(values.get("biburl", ""))) or (_try("dblp", key) if key.startswith("DBLP:") else None)
+    if dblp is not None:
+        ids[dblp.kind] = ids.get(dblp.kind) or dblp  # a CoRR entry's key is its arXiv id
+    return {kind: ident for kind, ident in ids.items() if ident is not None}
 
 
 def _month(value: str) -> int | None:
@@ -155,14 +160,15 @@ def _entry(line: int, key: str, kind: str, values: dict[str, str]) -> tuple[Foun
         fields["key"] = key
     else:
         problems.append((line, f"citation key {key!r} may only contain letters, digits and _:-.+/; left out"))
-    arxiv, acl = _ids(values)
+    ids = _ids(key, values)
     title = decode_latex(values.get("title", ""))
     venue = values.get("booktitle") or values.get("journal") or ""
-    if arxiv or acl:
-        if kind in _PUBLISHED_TYPES and venue and not _ARXIV_VENUE.search(venue) and not acl:
+    if ids:
+        published = any(KINDS[k].published for k in ids)
+        if kind in _PUBLISHED_TYPES and venue and not _ARXIV_VENUE.search(venue) and not published:
             # Published somewhere arXiv does not know of: cite it as published.
             fields.update(_published(values))
-        return Found(line, arxiv, acl, title, fields), problems
+        return Found(line, ids, title, fields), problems
     if not title:
         problems.append((line, f"entry {key!r} has no arXiv or Anthology id and no title; left out"))
         return None, problems
@@ -187,4 +193,4 @@ def _entry(line: int, key: str, kind: str, values: dict[str, str]) -> tuple[Foun
     abstract = decode_latex(values.get("abstract", ""))
     if abstract:
         fields["abstract"] = abstract
-    return Found(line, None, None, title, fields), problems
+    return Found(line, {}, title, fields), problems

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from exporter.errors import IdentifierError
-from exporter.ids import Identifier, parse_id
+from exporter.ids import KINDS, Identifier, parse_id
 from exporter.model import clean, split_name
 from exporter.readers.base import Found, Imported, author_value
 
@@ -96,8 +96,7 @@ class _Link:
 class _Paper:
     """What one block says; `found` is built once its section is known."""
 
-    arxiv: Identifier | None = None
-    acl: Identifier | None = None
+    ids: dict[str, Identifier] = field(default_factory=dict)  # by kind
     title: str = ""
     record: dict[str, Any] = field(default_factory=dict)  # a manual entry's full record
     code: str = ""
@@ -113,7 +112,7 @@ def read(text: str) -> Imported:
     blocks = _group(_blocks(lines))
     read_blocks = [(b, _read_block(b, refs) if b.kind in _WHAT and not b.label else None) for b in blocks]
     # The papers with an id mark where the list is (a link list in the intro is no paper).
-    with_id = [i for i, (_, p) in enumerate(read_blocks) if p and (p.arxiv or p.acl)]
+    with_id = [i for i, (_, p) in enumerate(read_blocks) if p and p.ids]
     anchors = with_id or [i for i, (_, p) in enumerate(read_blocks) if p]
     meta: dict[str, Any] = {}
     headings = [i for i, (b, _) in enumerate(read_blocks) if b.kind == "heading"]
@@ -126,7 +125,7 @@ def read(text: str) -> Imported:
     start = section_heading if section_heading is not None else first
     footer = next((h for h in headings if h > last), len(read_blocks))
     # Whole sections of papers without ids next to those (Blogs, Reports) belong to the list too.
-    paperish = [bool(p and (p.arxiv or p.acl or p.record.get("url"))
+    paperish = [bool(p and (p.ids or p.record.get("url"))
                      and not _BADGE.fullmatch(" ".join(t.strip() for _, t in b.content))) for b, p in read_blocks]
     while section_heading is not None:
         earlier = next((h for h in reversed(headings) if h < start and h != top), None)
@@ -350,16 +349,14 @@ def _links(content: list[tuple[int, str]], refs: dict[str, str]) -> tuple[str, l
 
 
 def _ident(url: str) -> Identifier | None:
-    for kind in ("arxiv", "acl"):
-        try:
-            return parse_id(url, kind)
-        except IdentifierError:
-            continue
-    return None
+    try:
+        return parse_id(url)
+    except IdentifierError:
+        return None
 
 
-_ID_HOSTS = re.compile(r"^https?://(?:www\.|export\.)?(?:arxiv\.org|aclanthology\.org|aclweb\.org)/",
-                       re.IGNORECASE)
+_ID_HOSTS = re.compile(r"^https?://(?:www\.|export\.)?(?:arxiv\.org|aclanthology\.org|aclweb\.org"
+                       r"|(?:dblp\.org|dblp\.uni-trier\.de)/rec)/", re.IGNORECASE)
 
 
 def _bad_id_links(block: _Block, refs: dict[str, str]) -> list[str]:
@@ -424,11 +421,11 @@ def _read_block(block: _Block, refs: dict[str, str]) -> _Paper | None:
     for link in links:
         if not link.web or (ident := _ident(link.url)) is None:
             continue
-        kept = getattr(paper, ident.kind)
+        kept = paper.ids.get(ident.kind)
         if kept is None:
-            setattr(paper, ident.kind, ident)
+            paper.ids[ident.kind] = ident
         elif kept.id != ident.id:
-            name = "arXiv" if ident.kind == "arxiv" else "Anthology"
+            name = KINDS[ident.kind].label
             message = f"second {name} id {ident.full} in the same {_WHAT[block.kind]} ignored (kept {kept.full})"
             paper.problems.append((link.line, message))
     cells = dict(zip(block.columns, _cells(text))) if block.kind == "row" else {}
@@ -438,7 +435,7 @@ def _read_block(block: _Block, refs: dict[str, str]) -> _Paper | None:
         paper.title = paper.title or _plain(column["title"])
     else:
         paper.title, venue = _title(text, links)
-    has_id = paper.arxiv or paper.acl
+    has_id = bool(paper.ids)
     if not has_id and _bad_id_links(block, refs):
         return None  # a mistyped arXiv or Anthology link: reported, never a manual entry
     web = [link for link in links if link.web]
@@ -526,4 +523,4 @@ def _found(block: _Block, paper: _Paper, section: str, first_section: str) -> Fo
         fields["code"] = paper.code
     if paper.note:
         fields["note"] = paper.note
-    return Found(block.line, paper.arxiv, paper.acl, paper.title, fields, paper.list_date)
+    return Found(block.line, paper.ids, paper.title, fields, paper.list_date)

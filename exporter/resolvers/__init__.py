@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from exporter.resolvers import acl, arxiv
+from exporter.resolvers import acl, arxiv, dblp
 from exporter.http import Settings
 
 __all__ = ["Settings", "RESOLVERS", "register"]
 
 # fetch(ids, settings, found: id -> record, progress) -> failures: id -> reason
 Fetch = Callable[[list[str], Settings, dict[str, dict[str, Any]], Callable[[int], None]], dict[str, str]]
-RESOLVERS: dict[str, Fetch] = {"arxiv": arxiv.fetch, "acl": acl.fetch}
+RESOLVERS: dict[str, Fetch] = {"arxiv": arxiv.fetch, "acl": acl.fetch, "dblp": dblp.fetch}
 
 
 def register(kind: str, fetch: Fetch) -> None:

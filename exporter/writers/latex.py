@@ -65,11 +65,19 @@ def _char(c: str) -> str:
     return encoded
 
 
+# What `to_latex` changes in ASCII text (or in any text, with `unicode`): a special, a ligature, white space
+# other than single spaces.
+_CHANGES = re.compile("[" + re.escape("".join(_SPECIALS)) + "]|" + "|".join(map(re.escape, sorted(_LIGATURES)))
+                      + r"|\s\s|[^\S ]")
+
+
 def to_latex(text: str, unicode: bool = False) -> str:
     """Plain Unicode text as a BibTeX field value: specials escaped, accents as TeX macros.
 
     With `unicode`, non-ASCII characters stay as they are (for biber with UTF-8 input).
     """
+    if (unicode or text.isascii()) and _CHANGES.search(text) is None:
+        return text  # nothing to escape, encode, break or collapse: most titles, names and venues
     # One line: TeX reads any white space as one space, a blank line in a field is an error,
     # and bibtexparser takes a line that starts with `@` inside a value for a new entry.
     text = re.sub(r"\s+", " ", text)
@@ -81,6 +89,7 @@ def to_latex(text: str, unicode: bool = False) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=1 << 16)  # a title word recurs across titles and venues
 def needs_protection(word: str) -> bool:
     """Whether a title word keeps its capitals when a style changes the title's case."""
     # Acronyms and inner capitals (FLAN, LLaMA, InstructDial), capitals with digits (T0),
@@ -90,10 +99,22 @@ def needs_protection(word: str) -> bool:
     return inner_capital or capital_with_digit or word in PROPER_NOUNS
 
 
+_TITLE_WORD = re.compile(r"[^\W_]+")
+
+
+def _protected(match: re.Match[str]) -> str:
+    word = match[0]
+    return "{" + word + "}" if needs_protection(word) else word
+
+
+@lru_cache(maxsize=4096)  # a venue recurs across its papers (the 10,000-paper benchmark: 188 venues)
 def title_to_latex(title: str, unicode: bool = False) -> str:
     """A title for BibTeX: like `to_latex`, with acronyms and proper nouns brace-protected."""
+    if (unicode or title.isascii()) and _CHANGES.search(title) is None:
+        # `to_latex` keeps every part as it is: only the braces to add.
+        return _TITLE_WORD.sub(_protected, title)
     out, pos = [], 0
-    for m in re.finditer(r"[^\W_]+", title):
+    for m in _TITLE_WORD.finditer(title):
         out.append(to_latex(title[pos : m.start()], unicode))
         word = m.group()
         encoded = to_latex(word, unicode)

@@ -13,16 +13,18 @@ from exporter.sources import ListMeta
 from exporter.writers import WriteOptions
 
 _MD_SPECIALS = re.compile(r"([\\`*_\[\]<>#|~])")
+_BLOCK_START = re.compile(r"^([-+]|\d{1,9}[.)](?=\s|$))")
+_ENTITY = re.compile(r"&(?=#?\w+;)")
 
 
 def escape(text: str) -> str:
     """Text for Markdown inline context: specials backslash-escaped, no HTML, one line."""
-    text = re.sub(r"\s+", " ", text).strip()
+    text = " ".join(text.split())  # white space collapsed: split() splits where \s+ matches
     text = _MD_SPECIALS.sub(r"\\\1", text)
     # A value that starts a line (the note does) must not open a block: a list item
     # (`- x`, `+ x`, `1. x`, `2) x`) or a thematic break (`---`) would split the paper's item.
-    text = re.sub(r"^([-+]|\d{1,9}[.)](?=\s|$))", lambda m: m[1][:-1] + "\\" + m[1][-1], text)
-    return re.sub(r"&(?=#?\w+;)", "&amp;", text)  # only an & that would start an entity
+    text = _BLOCK_START.sub(lambda m: m[1][:-1] + "\\" + m[1][-1], text)
+    return _ENTITY.sub("&amp;", text) if "&" in text else text  # only an & that would start an entity
 
 
 def url(link: str) -> str:

@@ -17,7 +17,7 @@ TYPES = {"paper-conference": "CPAPER", "article-journal": "JOUR", "article": "UN
 
 def _line(tag: str, value: str) -> str:
     # A value is one line: a newline could start a line that reads as a tag ("ER  -").
-    return f"{tag}  - " + re.sub(r"\s+", " ", value).strip()
+    return f"{tag}  - " + " ".join(value.split())  # white space collapsed (split() splits where \s+ matches)
 
 
 def _name(name: Name) -> str:
@@ -66,6 +66,8 @@ def to_lines(record: Record) -> list[str]:
         add("CY", record.publisher_place)
     else:  # a preprint: Zotero files UNPB as a journal article, T2 as its publication
         add("T2", record.publisher)
+    add("VL", record.volume)
+    add("IS", record.issue)
     if record.page:
         first, _, last = record.page.partition("-")
         add("SP", first)
