@@ -9,6 +9,7 @@ entries fail or the user interrupts; every failure is reported by entry.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +32,8 @@ from exporter.resolvers import RESOLVERS
 from exporter.sources import Entry, Sources
 from exporter.writers import WRITERS, formats_of, render, render_all
 
-__all__ = ["load", "resolve", "ResolveReport", "leftover_temps", "write_outputs", "export_text", "add_papers",
-           "import_file", "AddReport"]
+__all__ = ["load", "resolve", "ResolveReport", "leftover_temps", "remove_leftover_temps", "write_outputs",
+           "export_text", "export_file", "add_papers", "import_file", "AddReport"]
 
 
 def _quiet(message: str) -> None:
@@ -71,6 +72,19 @@ def export_text(src: Sources, lock: Lock, fmt: str, upgrades: bool, dialect: str
     """One format's text, from the lock alone."""
     bibtex_dialect, bibtex_unicode = src.meta.bibtex(dialect, unicode)
     return render(fmt, build_records(src, lock, upgrades=upgrades), src.meta, bibtex_dialect, bibtex_unicode)
+
+
+def export_file(path: Path, text: str) -> None:
+    """Write one exported format to `path`, atomically."""
+    write_atomic(path, text)
+
+
+def remove_leftover_temps(sources_path: Path, outputs: Path) -> None:
+    """Remove the temporary files a killed run left (call it holding the list's writer lock: then no other
+    run is writing, so they are stale)."""
+    for path in leftover_temps(sources_path, outputs):
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 @dataclass

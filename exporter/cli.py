@@ -69,12 +69,11 @@ def _writes_list(func: Callable[..., Any]) -> Callable[..., Any]:
     Concurrent runs on one list take turns, so none loses another's edit; each reads the files
     after taking the lock. Temporary files a killed run left behind are removed first.
     """
-    import contextlib
     import functools
 
     @functools.wraps(func)
     def wrapper(ctx: Context, *args: Any, **kwargs: Any) -> Any:
-        from exporter.app import leftover_temps
+        from exporter.app import remove_leftover_temps
         from exporter.errors import ExporterError
         from exporter.files import writer_lock
 
@@ -84,9 +83,7 @@ def _writes_list(func: Callable[..., Any]) -> Callable[..., Any]:
         except ValueError:
             raise ExporterError(f"EXPORTER_LOCK_WAIT must be a number of seconds, not {raw!r}") from None
         with writer_lock(ctx.sources, _say, wait):
-            for path in leftover_temps(ctx.sources, ctx.outputs):  # no other run is writing: they are stale
-                with contextlib.suppress(OSError):
-                    path.unlink()
+            remove_leftover_temps(ctx.sources, ctx.outputs)
             return func(ctx, *args, **kwargs)
 
     return wrapper
@@ -355,9 +352,8 @@ def build(ctx: Context, offline: bool, upgrade: bool | None, bibtex_dialect: str
 def export(ctx: Context, fmt: str, output: str, upgrade: bool | None, bibtex_dialect: str | None,
            bibtex_unicode: bool | None, allow_empty: bool) -> None:
     """Write one format from the lock alone (no network)."""
-    from exporter.app import export_text
+    from exporter.app import export_file, export_text
     from exporter.errors import ExporterError
-    from exporter.files import write_atomic
 
     src, lock, _ = _load(ctx)
     _require_papers(src, allow_empty)
@@ -368,7 +364,7 @@ def export(ctx: Context, fmt: str, output: str, upgrade: bool | None, bibtex_dia
         except OSError as exc:  # a closed pipe or a full device
             raise ExporterError(f"standard output: cannot write: {exc.strerror}") from exc
     else:
-        write_atomic(Path(output), text)
+        export_file(Path(output), text)
 
 
 @main.command()
