@@ -1,140 +1,94 @@
 """Read a Markdown paper list (a README like the seed's, or a GitHub "awesome" list) into papers.
 
-The text is cut into blocks: headings, list items with their continuation lines, table rows and
-paragraphs. Each item, row or paragraph is read for links, a title, authors and a date. The papers
-with an arXiv or Anthology link mark where the list is: what comes before the first one's section
-is the front matter (heading, badges, intro), what comes from the first heading after the last one
-is the footer, and in between every block that is no paper is reported.
+markdown-it-py parses the text (CommonMark plus tables); its tokens are cut into blocks: headings,
+list items (a nested item with a paper of its own is a block of its own), paragraphs, table rows
+(Markdown and HTML `<tr>`), a heading that links a paper with the text below it. Each block is read by
+the rules of `markdown_rules`. The papers with an arXiv or Anthology link mark where the list is: what
+comes before the first one's section is the front matter (heading, badges, intro; a News section too),
+what comes from the first heading after the last one is the footer, and in between every block that
+looks like a paper ends as a paper or as a reported line, and every other block is reported.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from exporter.errors import IdentifierError
-from exporter.ids import KINDS, Identifier, parse_id
-from exporter.model import clean, split_name
-from exporter.readers.base import Found, Imported, author_value
+from markdown_it import MarkdownIt
 
-_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
-_ITEM = re.compile(r"^([ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
-_RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
-_ROW = re.compile(r"^[ \t]*\|")
-_TABLE_SEP = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
-_REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:[ \t]*<?([^\s>]+)>?")
-_HTML_ONLY = re.compile(r"^[ \t]*(?:<[^>]*>[ \t]*)+$")
-_COMMENT = re.compile(r"^[ \t]*<!--")
+from exporter.model import clean
+import exporter.readers.markdown_rules as rules
+from exporter.readers.base import Found, Imported
+from exporter.readers.markdown_rules import WHAT, Inline, Paper
 
 _IMAGE = r"(?<!\\)!\[[^\]]*\]\([^)]*\)"
-# Inline links in the order Markdown reads them: an image, [text](url) or [text][ref] (the text may
-# hold one level of brackets: [[paper]](url), [![badge](img)](url)), <url>, then a bare URL.
-_LINK = re.compile(
-    rf"(?P<img>{_IMAGE})"
-    r"|(?<!\\)\[(?P<text>(?:[^\[\]]|\\[\[\]]|\[[^\[\]]*\])*)\]"
-    r"(?:\(\s*<?(?P<url>[^\s)>]*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)|\[(?P<ref>[^\]]*)\])"
-    r"|<(?P<auto>https?://[^>\s]+)>"
-    r"|(?P<bare>https?://[^\s<>()\[\]]*[^\s<>()\[\].,;:!?'\"*_])"
-)
-_BOLD = re.compile(r"(?<!\\)\*\*(?=\S)(.+?)(?<=\S)(?<!\\)\*\*|(?<![\\\w])__(?=\S)(.+?)(?<=\S)__(?!\w)")
-_ITALIC = re.compile(
-    r"(?<![\\*\w])\*(?=[^\s*])([^*]+?)(?<=[^\s\\])\*(?!\*)|(?<![\\_\w])_(?=[^\s_])([^_]+?)(?<=[^\s\\])_(?![_\w])"
-)
-_DATE = re.compile(r"(?<![\w./])((?:19|20)\d{2})[./](1[0-2]|0?[1-9])(?!\d|[./]\d)")  # 2021.4, 2023.10, [2023/04]
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-# A bold venue tag such as **ACL 2023** or **[NeurIPS'22]** is no title.
-_VENUE_LIKE = re.compile(r"^[\[(]?[A-Za-z][A-Za-z&\-. ]{0,30}?[\s\-]*(?:(?:19|20)\d{2}|'\d{2})[\])]?$")
 _BADGE = re.compile(rf"\[{_IMAGE}\]\([^)]*\)|{_IMAGE}")  # an image, or a linked image
-
-# Link texts that name the kind of link, not the paper.
-_GENERIC = frozenset(
-    "paper papers pdf arxiv abs abstract html code link links project page projectpage github gitlab repo "
-    "repository website homepage home blog demo data dataset datasets slides video poster openreview url "
-    "huggingface hf model models doi official here bib bibtex citation acl anthology semantic scholar pwc "
-    "with stars source".split()
-)
-_CODE_TEXTS = frozenset(
-    {"code", "github", "gitlab", "project", "project page", "repo", "repository", "official code", "source code"}
-)
-_CODE_HOSTS = re.compile(r"^https?://(?:www\.)?(?:github\.com|gitlab\.com)/", re.IGNORECASE)
-_WHAT = {"item": "list item", "row": "table row", "para": "paragraph"}  # the blocks that may be papers
-_COLUMNS = {  # table header (lower case) -> what the column holds
-    **dict.fromkeys(("title", "paper", "papers", "name", "paper title", "paper name"), "title"),
-    **dict.fromkeys(("author", "authors"), "authors"),
-    **dict.fromkeys(("venue", "conference", "journal", "publication", "published", "pub", "conf"), "venue"),
-    **dict.fromkeys(("note", "notes", "description", "comment", "comments", "summary", "tl;dr", "tldr", "remarks"), "note"),
-}
+# Sections that are the list's news or credits, never its papers.
+_ASIDE = re.compile(r"(?i)\b(?:news|updates?|announcements?|changelog|citation|cite|contributors?|acknowledge?ments?"
+                    r"|star history|contact|license)\b")
+_MD = MarkdownIt("commonmark").enable("table")
 
 
 @dataclass
 class _Block:
-    kind: str  # heading, item, row, para, code, other (understood, never a paper), blank
+    kind: str  # heading, item, row, para, head, code, comment, other (understood, never a paper)
     line: int  # 1-based
-    content: list[tuple[int, str]]  # (line, text) with list marker and indentation removed
-    indent: int = 0
+    paragraphs: list[Inline] = field(default_factory=list)
+    depth: int = 0  # a list item's nesting
+    level: int = 0  # a heading's
     columns: list[str] = field(default_factory=list)  # a table row's header cells
+    cells: list[Inline] = field(default_factory=list)
+    raw: str = ""  # the source (comments, empty items)
+    table: int = 0  # which table a row belongs to
     label: bool = False  # an item whose nested items are the papers
 
-
-@dataclass
-class _Link:
-    line: int
-    start: int
-    end: int
-    text: str
-    url: str
-
     @property
-    def web(self) -> bool:
-        return bool(re.match(r"https?://", self.url, re.IGNORECASE))
-
-
-@dataclass
-class _Paper:
-    """What one block says; `found` is built once its section is known."""
-
-    ids: dict[str, Identifier] = field(default_factory=dict)  # by kind
-    title: str = ""
-    record: dict[str, Any] = field(default_factory=dict)  # a manual entry's full record
-    code: str = ""
-    note: str = ""
-    list_date: str = ""
-    problems: list[tuple[int, str]] = field(default_factory=list)
+    def inline(self) -> Inline:
+        whole = Inline(line=self.line)
+        for para in self.paragraphs:
+            whole.extend(para)
+        return whole
 
 
 def read(text: str) -> Imported:
     """Read a Markdown paper list: its front matter, papers (with section, code, note, date) and what was not understood."""
     lines = text.splitlines()
-    refs = {m[1].lower(): m[2] for line in lines if (m := _REF_DEF.match(line))}
-    blocks = _group(_blocks(lines))
-    read_blocks = [(b, _read_block(b, refs) if b.kind in _WHAT and not b.label else None) for b in blocks]
-    # The papers with an id mark where the list is (a link list in the intro is no paper).
-    with_id = [i for i, (_, p) in enumerate(read_blocks) if p and p.ids]
-    anchors = with_id or [i for i, (_, p) in enumerate(read_blocks) if p]
-    meta: dict[str, Any] = {}
+    blocks = _heading_papers(_nest(_blocks(_MD.parse(text), lines)))
+    skipped: list[tuple[int, str]] = []
+    read_blocks: list[tuple[_Block, list[Paper]]] = []
+    for block in _tables(blocks):
+        read_blocks.append((block, _read(block) if block.kind in WHAT and not block.label else []))
     headings = [i for i, (b, _) in enumerate(read_blocks) if b.kind == "heading"]
+    aside = _asides(read_blocks)
+    # The papers with an id mark where the list is (a link in the intro or a News section is no paper).
+    first_heading = (headings[1] if len(headings) > 1 else None) if headings and read_blocks[headings[0]][0].level == 1 \
+        else (headings[0] if headings else None)
+    in_body = [i for i in range(len(read_blocks)) if not aside[i] and (first_heading is None or i > first_heading)]
+    with_id = [i for i in in_body if any(p.ids for p in read_blocks[i][1])]
+    anchors = with_id or [i for i in in_body if read_blocks[i][1]]
+    if not anchors:
+        anchors = [i for i, (_, p) in enumerate(read_blocks) if any(x.ids for x in p)]
+    meta: dict[str, Any] = {}
     if not anchors:
         _front(lines, read_blocks, headings[0] if headings else None, len(lines) + 1, meta)
-        return Imported(meta, [], [])
+        return Imported(meta, [], sorted(skipped))
     first, last = anchors[0], anchors[-1]
     top = next((h for h in headings if h < first), None)
     section_heading = next((h for h in reversed(headings) if h < first and h != top), None)
     start = section_heading if section_heading is not None else first
     footer = next((h for h in headings if h > last), len(read_blocks))
     # Whole sections of papers without ids next to those (Blogs, Reports) belong to the list too.
-    paperish = [bool(p and (p.ids or p.record.get("url"))
-                     and not _BADGE.fullmatch(" ".join(t.strip() for _, t in b.content))) for b, p in read_blocks]
+    paperish = [bool(p) and any(x.ids or x.record.get("url") for x in p) and not _badges_only(b)
+                for b, p in read_blocks]
     while section_heading is not None:
         earlier = next((h for h in reversed(headings) if h < start and h != top), None)
-        if earlier is None or not any(paperish[earlier:start]):
+        if earlier is None or aside[earlier] or not any(paperish[earlier:start]):
             break
         start = section_heading = earlier
     while footer < len(read_blocks):
         after = next((h for h in headings if h > footer), len(read_blocks))
-        if not any(paperish[footer:after]):
+        if aside[footer] or not any(paperish[footer:after]):
             break
         footer = after
     _front(lines, read_blocks, top, read_blocks[start][0].line, meta)
@@ -142,175 +96,241 @@ def read(text: str) -> Imported:
         meta["footer"] = "\n".join(line.rstrip() for line in lines[read_blocks[footer][0].line - 1:]).strip("\n")
 
     papers: list[Found] = []
-    skipped: list[tuple[int, str]] = []
     # Never silently: what reads as a paper but stands in the front matter or the footer.
-    for i, (block, paper) in enumerate(read_blocks):
-        if paperish[i] and not start <= i < footer and paper:
+    for i, (block, found) in enumerate(read_blocks):
+        if found and not start <= i < footer and (paperish[i] or any(p.ids for p in found)):
             where = "front matter" if i < start else "footer"
-            skipped.append((block.line, f"{_WHAT[block.kind]} {paper.title!r} stands in the list's {where} (outside "
-                                        "the sections with arXiv or Anthology papers): kept there, not imported"))
+            skipped.append((block.line, f"{WHAT[block.kind]} {found[0].title!r} stands in the list's {where} "
+                                        "(outside the sections with arXiv or Anthology papers): kept there, not imported"))
+    for block, _ in read_blocks:
+        if block.kind == "comment" and (hidden := _hidden_ids(block)):
+            skipped += [(line, f"{', '.join(urls)}: inside an HTML comment (hidden on the page), not imported")
+                        for line, urls in hidden]
     section = ""
-    for block, paper in read_blocks[start:footer]:
+    nothing = set()
+    for i, (block, found) in enumerate(read_blocks[start:footer], start=start):
         if block.kind == "heading":
-            section = _heading_text(block)
-        elif paper:
-            if not papers and section:
-                meta["section"] = section
-            papers.append(_found(block, paper, section, meta.get("section", "")))
-            skipped.extend(paper.problems)
-        elif block.kind == "code":
+            section = clean(block.paragraphs[0].text) if block.paragraphs else ""
+        elif found:
+            for paper in found:
+                skipped.extend(paper.problems)
+                if paper.refused:
+                    skipped.append((block.line, paper.refused))
+                    continue
+                if not papers and section:
+                    meta["section"] = section
+                papers.append(_found(block.line, paper, section, meta.get("section", "")))
+        elif block.kind == "table":
+            skipped.append((block.line, "table without paper links (results or data, not papers), not read"))
+        elif block.kind == "code" and block.depth == 0:
             skipped.append((block.line, "code block in the paper list, not read"))
-        elif block.kind in _WHAT and not block.label and (bad := _bad_id_links(block, refs)):
-            skipped.append((block.line, f"{_WHAT[block.kind]} links {bad[0]!r}, which is no arXiv or Anthology id"))
-        elif block.kind in _WHAT and not block.label and not _navigation(block, refs):
-            snippet = _plain(" ".join(t for _, t in block.content))[:70]
-            skipped.append((block.line, f"{_WHAT[block.kind]} with no paper link or title: {snippet!r}"))
-    return Imported(meta, papers, sorted(skipped))
+        elif block.kind in WHAT and not block.label and (bad := rules.bad_id_links(block.inline)):
+            skipped.append((block.line, f"{WHAT[block.kind]} links {bad[0]!r}, which is no arXiv or Anthology id"))
+        elif block.kind in WHAT and not block.label and not rules.navigation(block.inline) and block.line not in nothing:
+            snippet = clean(block.inline.text) or clean(block.raw)
+            if snippet or block.kind != "row":
+                nothing.add(block.line)
+                skipped.append((block.line, f"{WHAT[block.kind]} with no paper link or title: {snippet[:70]!r}"))
+    return Imported(meta, papers, sorted(set(skipped)))
 
 
 # ---------------------------------------------------------------------------------------------
 # Blocks
 
 
-def _width(prefix: str) -> int:
-    return len(prefix.expandtabs(4))
-
-
-def _starts_block(line: str) -> bool:
-    return bool(
-        _HEADING.match(line) or _ITEM.match(line) or _FENCE.match(line) or _ROW.match(line)
-        or _RULE.match(line) or _COMMENT.match(line)
-    )
-
-
-def _cells(row: str) -> list[str]:
-    return [c.strip() for c in re.split(r"(?<!\\)\|", row.strip().removeprefix("|").removesuffix("|"))]
-
-
-def _blocks(lines: list[str]) -> list[_Block]:
-    """Cut the text into blocks; an item keeps its indented (or lazy) continuation lines and blank lines inside it."""
+def _blocks(tokens: list[Any], lines: list[str]) -> list[_Block]:
+    """Cut markdown-it's tokens into blocks; a list item keeps its paragraphs, its nested items follow it."""
     blocks: list[_Block] = []
-    header: list[str] = []
-    i, n = 0, len(lines)
+    items: list[_Block] = []  # the open list items, innermost last
+    depth, table, header, in_head = 0, 0, [], False
+    i, n = 0, len(tokens)
     while i < n:
-        line, start, indent, columns = lines[i], i, 0, []
-        if not line.strip():
-            kind, i = "blank", i + 1
-        elif fence := _FENCE.match(line):
-            i += 1
-            while i < n and not lines[i].strip().startswith(fence[1]):
-                i += 1
-            kind, i = "code", min(i + 1, n)
-        elif _COMMENT.match(line):
-            while i < n and "-->" not in lines[i]:
-                i += 1
-            kind, i = "other", min(i + 1, n)
-        elif _HEADING.match(line):
-            kind, i = "heading", i + 1
-        elif _RULE.match(line) or _REF_DEF.match(line) or _HTML_ONLY.match(line):
-            kind, i = "other", i + 1
-        elif item := _ITEM.match(line):
-            indent, i = _width(item[1]), _item_end(lines, i, _width(item[1]))
-            kind = "item"
-        elif _ROW.match(line):
-            if _TABLE_SEP.match(line):
-                kind = "other"
-            elif i + 1 < n and _TABLE_SEP.match(lines[i + 1]):
-                kind, header = "other", [_plain(c).lower() for c in _cells(line)]
+        tok = tokens[i]
+        kind = tok.type
+        line = tok.map[0] + 1 if tok.map else 0
+        if kind == "heading_open":
+            blocks.append(_Block("heading", line, [rules.from_tokens(tokens[i + 1].children or [], line)],
+                                 level=int(tok.tag[1:])))
+            i += 3
+            continue
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            depth += 1
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+        elif kind == "list_item_open":
+            first = lines[line - 1] if 0 < line <= len(lines) else ""
+            raw = re.sub(r"^\s*(?:[-*+]|\d{1,9}[.)])\s*", "", first, count=1)
+            items.append(_Block("item", line, depth=depth, raw=raw))
+            blocks.append(items[-1])
+        elif kind == "list_item_close":
+            items.pop()
+        elif kind == "paragraph_open":
+            para = rules.from_tokens(tokens[i + 1].children or [], line)
+            if items:
+                items[-1].paragraphs.append(para)
             else:
-                kind, columns = "row", header
-            i += 1
-        else:
-            i += 1
-            while i < n and lines[i].strip() and not _starts_block(lines[i]):
+                blocks.append(_Block("para", line, [para]))
+            i += 3
+            continue
+        elif kind == "table_open":
+            table += 1
+        elif kind in ("thead_open", "thead_close"):
+            in_head = kind == "thead_open"
+        elif kind == "tr_open":
+            cells: list[Inline] = []
+            while tokens[i].type != "tr_close":
+                if tokens[i].type == "inline":
+                    cells.append(rules.from_tokens(tokens[i].children or [], line))
                 i += 1
-            kind = "para"
-        if kind not in ("row", "other"):
-            header = []
-        content = [(start + k + 1, text.strip()) for k, text in enumerate(lines[start:i])]
-        if kind == "item":
-            content[0] = (start + 1, line[_ITEM.match(line).end():].strip())  # type: ignore[union-attr]
-        blocks.append(_Block(kind, start + 1, content, indent, columns))
+            if in_head:
+                header = [clean(c.text).lower() for c in cells]
+            else:
+                blocks.append(_Block("row", line, depth=_inside(items), columns=header, cells=cells, table=table,
+                                     raw=" ".join(c.text for c in cells)))
+        elif kind in ("fence", "code_block"):
+            blocks.append(_Block("code", line, depth=_inside(items)))
+        elif kind == "html_block":
+            table = _html_block(tok.content, line, table, blocks, _inside(items))
+        elif kind == "hr":
+            blocks.append(_Block("other", line))
+        i += 1
     return blocks
 
 
-def _item_end(lines: list[str], i: int, indent: int) -> int:
-    """End (exclusive) of the item starting at line i: blank lines belong to it only before an indented line."""
-    j, n = i + 1, len(lines)
-    while j < n:
-        if not lines[j].strip():
-            k = j
-            while k < n and not lines[k].strip():
-                k += 1
-            indented = k < n and _width(lines[k][: len(lines[k]) - len(lines[k].lstrip())]) > indent
-            if indented and not _starts_block(lines[k]):
-                j = k + 1
-                continue
-            break
-        if _starts_block(lines[j]):
-            break
-        j += 1
-    return j
+def _inside(items: list[_Block]) -> int:
+    """The depth of a block inside the innermost open list item (0 outside lists)."""
+    return items[-1].depth + 1 if items else 0
 
 
-def _group(blocks: list[_Block]) -> list[_Block]:
-    """Nest items: a nested item with an arXiv or Anthology link is a paper of its own, others merge into their parent."""
-    out: list[_Block] = []
-    run: list[_Block] = []
-    for block in [*blocks, _Block("end", 0, [])]:
-        if block.kind == "item":
-            run.append(block)
+def _html_block(content: str, line: int, table: int, blocks: list[_Block], depth: int) -> int:
+    """An HTML block: a comment, table rows (`<tr>`, each a row), or other HTML (a paragraph if it links a paper)."""
+    if content.lstrip().startswith("<!--"):
+        blocks.append(_Block("comment", line, raw=content, depth=depth))
+        return table
+    rows = list(re.finditer(r"<tr\b[^>]*>(.*?)(?=<tr\b|</tbody|</table|\Z)", content, re.IGNORECASE | re.DOTALL))
+    if not rows:
+        inline = rules.from_html(content, line)
+        blocks.append(_Block("para" if rules.paperlike(inline) else "other", line, [inline], depth=depth))
+        return table
+    table += 1
+    header: list[str] = []
+    for row in rows:
+        at = line + content.count("\n", 0, row.start())
+        found = re.findall(r"<t([dh])\b[^>]*>(.*?)(?:</t[dh]>|(?=<t[dh]\b)|\Z)", row[1], re.IGNORECASE | re.DOTALL)
+        if not found:
             continue
-        if block.kind == "blank" and run:
+        cells = [rules.from_html(cell, at + row[1].count("\n", 0, row[1].find(cell))) for _, cell in found]
+        if all(tag.lower() == "h" for tag, _ in found):
+            header = [clean(c.text).lower() for c in cells]
             continue
-        out.extend(_nest(run))
-        run = []
-        if block.kind != "end":
-            out.append(block)
-    return out
+        blocks.append(_Block("row", at, depth=depth, columns=header, cells=cells, table=table,
+                             raw=" ".join(c.text for c in cells)))
+    return table
 
 
-def _nest(items: list[_Block]) -> list[_Block]:
+def _nest(blocks: list[_Block]) -> list[_Block]:
+    """Nested items: one that looks like a paper is a block of its own; the others are their parent's details."""
     out: list[_Block] = []
     i = 0
-    while i < len(items):
-        head, j = items[i], i + 1
-        while j < len(items) and items[j].indent > head.indent:
+    while i < len(blocks):
+        head = blocks[i]
+        if head.kind != "item":
+            out.append(head)
+            i += 1
+            continue
+        j = i + 1
+        while j < len(blocks) and blocks[j].depth > head.depth:
             j += 1
-        merged, papers = _Block("item", head.line, list(head.content), head.indent), []
+        merged = _Block("item", head.line, list(head.paragraphs), head.depth, raw=head.raw)
+        subtree_blocks: list[_Block] = []
         k = i + 1
         while k < j:
             m = k + 1
-            while m < j and items[m].indent > items[k].indent:
+            while m < j and blocks[m].depth > blocks[k].depth:
                 m += 1
-            subtree = items[k:m]
-            if any(_ids_in(s) for s in subtree):
-                papers.extend(_nest(subtree))
+            subtree = blocks[k:m]
+            if any(b.kind == "item" and rules.paperlike(b.inline) for b in subtree) or subtree[0].kind != "item":
+                subtree_blocks += _nest(subtree)
             else:
                 for sub in subtree:
-                    merged.content += [(sub.line, ""), *sub.content]
+                    merged.paragraphs += sub.paragraphs
             k = m
-        merged.label = bool(papers) and not _ids_in(merged)
-        out += [merged, *papers]
+        merged.label = any(b.kind == "item" for b in subtree_blocks) and not rules.paperlike(merged.inline)
+        out += [merged, *subtree_blocks]
         i = j
     return out
 
 
-def _heading_text(block: _Block) -> str:
-    m = _HEADING.match(block.content[0][1])
-    return _plain(m[2] or "") if m else ""
+def _heading_papers(blocks: list[_Block]) -> list[_Block]:
+    """`### [Title](https://arxiv.org/abs/...)` with details below: the heading and its text are one paper."""
+    out: list[_Block] = []
+    current: _Block | None = None
+    for block in blocks:
+        if block.kind == "heading" and block.paragraphs and rules.has_ids(block.paragraphs[0]):
+            current = _Block("head", block.line, list(block.paragraphs), level=block.level)
+            out.append(current)
+            continue
+        if current is not None and block.kind in ("para", "item") and not rules.paperlike(block.inline):
+            current.paragraphs += block.paragraphs
+            continue
+        if block.kind == "heading" or (current is not None and block.kind in ("para", "item")):
+            current = None
+        out.append(block)
+    return out
 
 
-def _front(
-    lines: list[str], read_blocks: list[tuple[_Block, _Paper | None]], top: int | None, end: int, meta: dict[str, Any]
-) -> None:
+def _tables(blocks: list[_Block]) -> list[_Block]:
+    """A table with no link and no title column (a leaderboard, a dataset table) is data, not papers: one line says so."""
+    linked = {b.table for b in blocks if b.kind == "row" and any(c.links for c in b.cells)}
+    titled = {b.table for b in blocks if b.kind == "row" and "title" in {rules.COLUMNS.get(c) for c in b.columns}}
+    out, said = [], set()
+    for block in blocks:
+        if block.kind == "row" and block.table not in linked | titled:
+            first = block.table not in said
+            said.add(block.table)
+            block = _Block("table" if first else "other", block.line, depth=block.depth)
+        out.append(block)
+    return out
+
+
+def _asides(read_blocks: list[tuple[_Block, list[Paper]]]) -> list[bool]:
+    """For each block, whether it stands in a News, Citation or Contributors section."""
+    out, level, inside = [], 0, False
+    for block, _ in read_blocks:
+        if block.kind == "heading":
+            text = clean(block.paragraphs[0].text) if block.paragraphs else ""
+            if inside and block.level <= level:
+                inside = False
+            if not inside and _ASIDE.search(text):
+                inside, level = True, block.level
+        out.append(inside)
+    return out
+
+
+def _badges_only(block: _Block) -> bool:
+    inline = block.inline
+    return bool(inline.images) and not clean(inline.text) and not any(link.text for link in inline.links)
+
+
+def _hidden_ids(block: _Block) -> list[tuple[int, list[str]]]:
+    """(line, urls) of the arXiv, Anthology and DBLP links an HTML comment hides, line by line."""
+    out = []
+    for number, line in enumerate(block.raw.splitlines(), start=block.line):
+        urls = [m[0] for m in re.finditer(r"https?://[^\s<>()\[\]\"']+", line) if rules.ident(m[0])]
+        if urls:
+            out.append((number, urls))
+    return out
+
+
+def _front(lines: list[str], read_blocks: list[tuple[_Block, list[Paper]]], top: int | None, end: int,
+           meta: dict[str, Any]) -> None:
     """Heading, badges and intro from the lines before `end` (1-based, exclusive)."""
     skip = -1
     badges: list[str] = []
     if top is not None:
         block = read_blocks[top][0]
-        meta["heading"], skip = _heading_text(block), block.line
-        badges += _BADGE.findall(block.content[0][1])  # `# Awesome X [![Awesome](badge.svg)](link)`
+        meta["heading"], skip = clean(block.paragraphs[0].text) if block.paragraphs else "", block.line
+        badges += _BADGE.findall(lines[block.line - 1])  # `# Awesome X [![Awesome](badge.svg)](link)`
     intro: list[str] = []
     for number, line in enumerate(lines[: end - 1], start=1):
         if number == skip:
@@ -331,190 +351,38 @@ def _front(
 # Inside one block
 
 
-def _links(content: list[tuple[int, str]], refs: dict[str, str]) -> tuple[str, list[_Link]]:
-    """The block's text (lines joined) and its links; images are no links."""
-    text, links, offset = "", [], 0
-    for number, line in content:
-        for m in _LINK.finditer(line):
-            if m["img"]:
-                continue
-            if m["text"] is not None:
-                url = m["url"] if m["url"] is not None else refs.get((m["ref"] or m["text"]).lower(), "")
-                links.append(_Link(number, offset + m.start(), offset + m.end(), m["text"], url))
-            else:
-                links.append(_Link(number, offset + m.start(), offset + m.end(), "", m["auto"] or m["bare"]))
-        text += line + "\n"
-        offset = len(text)
-    return text, links
+def _read(block: _Block) -> list[Paper]:
+    """The papers a block names: one, none, or (a table cell listing several papers) several."""
+    if block.kind != "row":
+        paper = rules.read_paper(block.kind, block.inline, block.paragraphs, {})
+        return [paper] if paper else []
+    column = {rules.COLUMNS[name]: cell for name, cell in zip(block.columns, block.cells) if name in rules.COLUMNS}
+    whole = Inline(line=block.line)
+    for cell in block.cells:
+        whole.extend(cell, " | ")
+    def distinct(inline: Inline) -> int:
+        return len({(i.kind, i.id) for link in inline.links if link.web and (i := rules.ident(link.url))})
+
+    if distinct(whole) > 1 and ("title" not in column or distinct(column["title"]) > 1):
+        return _several(block, whole)
+    paper = rules.read_paper("row", whole, [whole], column)
+    return [paper] if paper else []
 
 
-def _ident(url: str) -> Identifier | None:
-    try:
-        return parse_id(url)
-    except IdentifierError:
-        return None
-
-
-_ID_HOSTS = re.compile(r"^https?://(?:www\.|export\.)?(?:arxiv\.org|aclanthology\.org|aclweb\.org"
-                       r"|(?:dblp\.org|dblp\.uni-trier\.de)/rec)/", re.IGNORECASE)
-
-
-def _bad_id_links(block: _Block, refs: dict[str, str]) -> list[str]:
-    """Links to arXiv or the Anthology that name no paper there (a mistyped id): a typo, not a web page."""
-    return [link.url for link in _links(block.content, refs)[1]
-            if link.web and _ID_HOSTS.match(link.url) and _ident(link.url) is None
-            and not re.search(r"(?i)\.(?:png|jpe?g|gif|svg)$|/(?:list|search|events|volumes?|people|venues)/", link.url)]
-
-
-def _ids_in(block: _Block) -> bool:
-    return any(_ident(link.url) for link in _links(block.content, {})[1] if link.web)
-
-
-def _navigation(block: _Block, refs: dict[str, str]) -> bool:
-    """A block whose only links point inside the page (`[back to top](#contents)`)."""
-    links = _links(block.content, refs)[1]
-    return bool(links) and all(link.url.startswith("#") for link in links)
-
-
-def _generic(text: str) -> bool:
-    """Link text that names the kind of link (`[[paper]]`, `PDF`, `Code`), not the paper."""
-    plain = _plain(text)
-    if re.fullmatch(r"\[.*\]", plain) or re.match(r"https?://", plain):
-        return True
-    words = re.sub(r"[^\w\s]", " ", plain.lower()).split()
-    return all(w in _GENERIC for w in words)
-
-
-def _is_code(link: _Link) -> bool:
-    return bool(_CODE_HOSTS.match(link.url)) or re.sub(r"[^\w\s]", "", _plain(link.text)).strip().lower() in _CODE_TEXTS
-
-
-def _title(text: str, links: list[_Link]) -> tuple[str, str]:
-    """(title, venue tag): the first bold text, else the first specific link text, else the text before the first link."""
-    venue = ""
-    for m in _BOLD.finditer(text):
-        plain = _plain(m[1] or m[2])
-        if _VENUE_LIKE.match(plain):
-            venue = venue or plain.strip("[]()")
-        elif plain and not _generic(m[1] or m[2]):
-            return plain, venue
-    for link in links:
-        if not link.url.startswith("#") and not _generic(link.text):
-            return _plain(link.text), venue
-    web = [link for link in links if link.web]
-    return (_lead(text[: web[0].start]) if web else ""), venue
-
-
-def _lead(text: str) -> str:
-    """The title in the text before an item's first link: `[2023/04] Title (ICLR 2022). Authors.`"""
-    lead = _plain(_ITALIC.sub(" ", text))  # italics are the authors
-    lead = re.split(r"(?<=[a-z0-9)]{2})\.(?:\s|$)", lead)[0]  # `Title. Authors. URL`
-    lead = re.sub(r"^(?:\[[^\]]*\]\s*)+", "", lead)  # tags before the title: `[2023/04]`, `[ACL 2023]`
-    lead = re.sub(r"\s*[(\[][^()\[\]]*\b(?:19|20)\d{2}[)\]]$", "", lead.strip())  # a venue after it: `(ICLR 2022)`
-    return lead.strip(" -\u2013\u2014:|,.([{")
-
-
-def _read_block(block: _Block, refs: dict[str, str]) -> _Paper | None:
-    """The paper a list item, table row or paragraph names, or None."""
-    text, links = _links(block.content, refs)
-    paper = _Paper()
-    for link in links:
-        if not link.web or (ident := _ident(link.url)) is None:
+def _several(block: _Block, whole: Inline) -> list[Paper]:
+    """A row whose cells link several papers (`[ZsRE](...), [CounterFact](...)`): one paper per titled link."""
+    out = []
+    for link in whole.links:
+        if not link.web or (rules.generic(link.text) and not rules.ident(link.url)):
             continue
-        kept = paper.ids.get(ident.kind)
-        if kept is None:
-            paper.ids[ident.kind] = ident
-        elif kept.id != ident.id:
-            name = KINDS[ident.kind].label
-            message = f"second {name} id {ident.full} in the same {_WHAT[block.kind]} ignored (kept {kept.full})"
-            paper.problems.append((link.line, message))
-    cells = dict(zip(block.columns, _cells(text))) if block.kind == "row" else {}
-    column = {_COLUMNS[name]: value for name, value in cells.items() if name in _COLUMNS}
-    if "title" in column:  # a table's title column holds the title, with or without a link
-        paper.title, venue = _title(column["title"], _links([(block.line, column["title"])], refs)[1])
-        paper.title = paper.title or _plain(column["title"])
-    else:
-        paper.title, venue = _title(text, links)
-    has_id = bool(paper.ids)
-    if not has_id and _bad_id_links(block, refs):
-        return None  # a mistyped arXiv or Anthology link: reported, never a manual entry
-    web = [link for link in links if link.web]
-    if block.kind == "para" and not has_id and not (web and _BOLD.search(text) or any(not _generic(w.text) for w in web)):
-        return None  # a paragraph is a manual entry only with a title and a web link
-    if not paper.title and not has_id:
-        return None
-
-    rest = text
-    for link in reversed(links):  # links out, keeping offsets of what precedes them
-        rest = rest[: link.start] + " " * (link.end - link.start) + rest[link.end :]
-    rest = _BOLD.sub(" ", rest)
-    if m := _DATE.search(rest):
-        paper.list_date = f"{m[1]}.{int(m[2])}"
-    code = next((link for link in web if _is_code(link)), None)
-    paper.note = _plain(column["note"]) if "note" in column else _note(block)
-    if has_id:
-        paper.code = code.url if code else ""
-        return paper
-
-    italics = [_plain(m[1] or m[2]) for m in _ITALIC.finditer(rest)]
-    italics = [i for i in italics if i and i != paper.title]
-    authors = _plain(column["authors"]) if "authors" in column else (italics[0] if italics else "")
-    venue = _plain(column["venue"]) if "venue" in column else (italics[1] if len(italics) > 1 else venue)
-    url = next((link.url for link in web if not _is_code(link)), web[0].url if web else "")
-    record: dict[str, Any] = {"title": paper.title}
-    names = [a.strip() for a in re.split(r",|;|\band\b|&", authors) if a.strip(" .")]
-    names = [n for n in names if not re.fullmatch(r"(?i)et\.? al\.?|etc\.?|others", n)]
-    if names:
-        record["authors"] = [author_value(split_name(n)) for n in names]
-    is_pdf = bool(re.search(r"(?i)\.pdf(?:[?#]|$)|/pdf/", url))
-    record["type"] = "webpage" if url and not is_pdf and not venue else "document"
-    if venue:
-        record["venue"] = venue
-    if paper.list_date:
-        record["year"], record["month"] = map(int, paper.list_date.split("."))
-    elif year := _YEAR.search(venue):
-        record["year"] = int(year[0])
-    if url:
-        record["url"] = url
-    paper.record = record
-    paper.code = code.url if code and code.url != url else ""
-    return paper
+        one = Inline(text=link.text, line=link.line, links=[rules.Link(link.line, 0, len(link.text), link.text,
+                                                                       link.url)])
+        if paper := rules.read_paper("row", one, [one], {}):
+            out.append(paper)
+    return out
 
 
-def _note(block: _Block) -> str:
-    """Paragraphs of an item after its first that hold plain text only (no link, no bold, not one italic run)."""
-    paragraphs: list[list[str]] = [[]]
-    for _, line in block.content:
-        if line:
-            paragraphs[-1].append(line)
-        elif paragraphs[-1]:
-            paragraphs.append([])
-    notes = []
-    for lines in paragraphs[1:]:
-        text = " ".join(lines)
-        if not text or any(not m["img"] for m in _LINK.finditer(text)) or _BOLD.search(text):
-            continue
-        if _ITALIC.fullmatch(text.strip()) or len(_plain(text).split()) < 2:
-            continue
-        notes.append(_plain(text))
-    return " ".join(notes)
-
-
-def _plain(text: str) -> str:
-    """Markdown inline text as plain Unicode: links as their text, no images, emphasis, code marks, HTML or escapes."""
-
-    def link(m: re.Match[str]) -> str:
-        return m["text"] if m["text"] is not None else (m["auto"] or m["bare"] or "")
-
-    text = _LINK.sub(link, re.sub(_IMAGE, "", text))
-    text = re.sub(r"<[^>\s][^>]*>", " ", text)
-    text = re.sub(r"(?<!\\)`+([^`]*)`+", r"\1", text)
-    text = re.sub(r"(?<![\\\w*_])[*_]{1,3}(?=\S)|(?<=[^\s\\])[*_]{1,3}(?![\w*_])", "", text)
-    text = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
-    return clean(html.unescape(text))
-
-
-def _found(block: _Block, paper: _Paper, section: str, first_section: str) -> Found:
+def _found(line: int, paper: Paper, section: str, first_section: str) -> Found:
     fields: dict[str, Any] = {}
     if section != first_section:
         fields["section"] = section
@@ -523,4 +391,4 @@ def _found(block: _Block, paper: _Paper, section: str, first_section: str) -> Fo
         fields["code"] = paper.code
     if paper.note:
         fields["note"] = paper.note
-    return Found(block.line, paper.ids, paper.title, fields, paper.list_date)
+    return Found(line, paper.ids, paper.title, fields, paper.list_date)
