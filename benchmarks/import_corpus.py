@@ -54,7 +54,8 @@ def truth(text: str) -> tuple[dict[str, set[str]], dict[str, list[int]]]:
     where: dict[str, list[int]] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         for kind, pattern in (("arxiv", ARXIV), ("acl", ANTHOLOGY)):
-            for m in pattern.finditer(line):
+            # BibTeX braces inside a word (`Ar{X}iv:1301.3781`) do not hide an id.
+            for m in pattern.finditer(line.replace("{", "").replace("}", "") if kind == "arxiv" else line):
                 ident = m[1] if kind == "arxiv" or not m[1][0].isupper() else m[1].upper()
                 ident = ident.lower() if kind == "acl" and ident[0].isdigit() else ident
                 found[kind].add(ident)

@@ -2,7 +2,8 @@
 
 A paper is refused when the list has it already: the same arXiv id (any version), the same
 Anthology id (also as the published version of a listed preprint), or the same normalised
-title (one paper under another identifier).
+title of the same work (one paper under another identifier: `records.same_work`, so that two
+works of one title, Bellman's 1957 book and his 1966 article, are two papers).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Any
 from exporter.errors import SourceError
 from exporter.ids import KINDS, Identifier
 from exporter.lock import Lock
-from exporter.records import preprint_of, records_in_use, titles
+from exporter.model import split_name
+from exporter.records import Work, preprint_of, records_in_use, same_work, titles, works
 from exporter.editing import append_papers, render_table
-from exporter.sources import Entry, Sources, parse
+from exporter.sources import Entry, Sources, parse, title_slug
 from exporter.text import normalise_title
 
 
@@ -28,14 +30,55 @@ class Candidate:
     idents: tuple[Identifier, ...]
     table: dict[str, Any]
     title: str = ""  # as an imported file shows it, for duplicate detection before resolving
+    year: int | None = None  # likewise the year and first author's family name it shows (for a paper with ids,
+    family: str = ""  # whose table has neither): two works of one title are two papers
+
+    @property
+    def work(self) -> Work:
+        """Year, type and first author's family name, as far as known before resolving (`records.same_work`)."""
+        authors = self.table.get("authors")
+        family = _family(authors[0]) if authors else normalise_title(self.family)
+        return self.table.get("year", self.year), self.table.get("type", ""), family
 
     @property
     def toml(self) -> str:
         """The table as TOML text (rendered once: tomlkit takes a while)."""
 
         if "_toml" not in self.__dict__:
-            object.__setattr__(self, "_toml", render_table(self.table))
+            object.__setattr__(self, "_toml", _plain_toml(self.table) or render_table(self.table))
         return self.__dict__["_toml"]  # type: ignore[no-any-return]
+
+
+# A string tomlkit writes as it is between double quotes: no quote, backslash or control character.
+_PLAIN = re.compile(r'^[^"\\\x00-\x1f\x7f]*$')
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _plain_toml(table: dict[str, Any]) -> str | None:
+    """`render_table(table)`, fast, for the tables most imports make (plain strings, integers, lists of plain
+    strings and of name tables); None for any other, which tomlkit renders (10,000 tables take it seconds)."""
+
+    def value(v: Any) -> str | None:
+        if isinstance(v, str):
+            return f'"{v}"' if _PLAIN.match(v) else None
+        if isinstance(v, int) and not isinstance(v, bool):
+            return str(v)
+        if isinstance(v, list) and v:
+            items = [value(x) for x in v]
+            return None if None in items else "[" + ", ".join(items) + "]"  # type: ignore[arg-type]
+        if isinstance(v, dict) and v and all(isinstance(k, str) and _BARE_KEY.match(k) for k in v):
+            pairs = [(k, value(x)) for k, x in v.items()]
+            return None if any(x is None or x.startswith(("[", "{")) for _, x in pairs) else \
+                "{" + ", ".join(f"{k} = {x}" for k, x in pairs) + "}"
+        return None
+
+    lines = ["[[papers]]\n"]
+    for key, v in table.items():
+        rendered = value(v) if _BARE_KEY.match(key) else None
+        if rendered is None:
+            return None
+        lines.append(f"{key} = {rendered}\n")
+    return "".join(lines)
 
 
 class Listed:
@@ -99,23 +142,40 @@ def screen(candidates: list[Candidate], sources: Sources, lock: Lock) -> tuple[l
 
     listed = Listed(sources.entries, lock)
     by_uid = {e.uid: e for e in sources.entries}
-    known = {normalise_title(t): by_uid[uid] for uid, t in titles(sources.entries, lock).items()}
-    known |= {normalise_title(e.overrides["title"]): e for e in sources.entries if "title" in e.overrides}
+    known: dict[str, list[tuple[Entry, Work]]] = {}
+    for uid, (title, work) in works(sources.entries, lock).items():
+        known.setdefault(normalise_title(title), []).append((by_uid[uid], work))
+    for e in sources.entries:
+        if "title" in e.overrides:
+            o = e.overrides
+            work = (o.get("year"), o.get("type", ""), _family(o["authors"][0] if o.get("authors") else ""))
+            known.setdefault(normalise_title(o["title"]), []).append((e, work))
     keys = {k.lower() for k in lock.keys.values()} | {e.key.lower() for e in sources.entries if e.key}
+    # The sources file names a manual entry by its title: its own, and those accepted so far.
+    manual: dict[str, Entry | Candidate] = {e.uid: e for e in sources.entries if e.manual}
     seen: dict[Any, Candidate] = {}
+    seen_titles: dict[str, list[Candidate]] = {}
     accepted, refused, notes = [], [], []
     for candidate in candidates:
         hit = next((h for i in candidate.idents if (h := listed.find(i))), None)
         norm = normalise_title(candidate.title or candidate.table.get("title", ""))
-        marks = [(i.kind, i.id) for i in candidate.idents] + ([("title", norm)] if norm else [])
-        twice = next((seen[m] for m in marks if m in seen), None)
+        marks = [(i.kind, i.id) for i in candidate.idents]
+        work = candidate.work if norm and (norm in known or norm in seen_titles) else (None, "", "")
+        listed_title = next((e for e, w in known.get(norm, ()) if same_work(work, w)), None) if norm else None
+        twice = next((seen[m] for m in marks if m in seen), None) or next(
+            (c for c in seen_titles.get(norm, ()) if same_work(work, c.work)), None)
         if hit:
             refused.append(f"{candidate.given}: already in the list as {where(sources, hit[0], lock)} ({hit[1]})")
-        elif norm in known:
-            refused.append(f"{candidate.given}: already in the list as {where(sources, known[norm], lock)} "
+        elif listed_title is not None:
+            refused.append(f"{candidate.given}: already in the list as {where(sources, listed_title, lock)} "
                            "(the same title)")
         elif twice:
             refused.append(f"{candidate.given}: the same paper as {twice.given}")
+        elif not candidate.idents and (other := manual.get("manual:" + title_slug(candidate.table.get("title", "")))):
+            there = where(sources, other, lock) if isinstance(other, Entry) else other.given
+            refused.append(f"{candidate.given}: another work of the same title is in the list as {there}; a manual "
+                           "entry is named by its title, so the list cannot hold both: give one an id (doi, arxiv, "
+                           "...) or a distinguishing title")
         else:
             key = candidate.table.get("key")
             if key and key.lower() in keys:
@@ -124,6 +184,10 @@ def screen(candidates: list[Candidate], sources: Sources, lock: Lock) -> tuple[l
             if key := candidate.table.get("key"):
                 keys.add(key.lower())
             seen.update(dict.fromkeys(marks, candidate))
+            if norm:
+                seen_titles.setdefault(norm, []).append(candidate)
+            if not candidate.idents:
+                manual["manual:" + title_slug(candidate.table.get("title", ""))] = candidate
             accepted.append(candidate)
     # The sources schema, on all the new tables at once: a table it rejects is refused.
     while accepted:
@@ -185,7 +249,14 @@ def imported_candidate(given: str, found: Any, file_section: str | None, section
     shown = f"{table['year']}.{table['month']}" if "year" in table and "month" in table else ""
     if found.list_date and "date" not in table and found.list_date not in (shown, _v1_month(found.arxiv, lock)):
         table["date"] = found.list_date
-    return Candidate(given, tuple(found.ids.values()), table, found.title)
+    return Candidate(given, tuple(found.ids.values()), table, found.title, found.year, found.family)
+
+
+def _family(author: str | dict[str, str]) -> str:
+    """The family name of a `[[papers]]` table's author (a string or a table), normalised; "" if none."""
+    if isinstance(author, dict):
+        return normalise_title(author.get("family", ""))
+    return normalise_title(split_name(author).family) if author else ""
 
 
 def _v1_month(arxiv: Identifier | None, lock: Lock) -> str:

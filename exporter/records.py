@@ -211,23 +211,56 @@ def records(sources: Sources, lock: Lock, upgrades: bool = True, missing_ok: boo
 
 
 def same_titles(entries: tuple[Entry, ...], lock: Lock) -> list[tuple[Entry, Entry, str]]:
-    """(entry, earlier entry, title) for entries whose papers have the same normalised title.
+    """(entry, earlier entry, title) for entries whose papers have the same normalised title and are one
+    work (`same_work`: not Bellman's 1957 book and his 1966 article of the same title).
 
     Catches one paper listed twice under different identifiers (its arXiv id in one entry,
     its Anthology id in another; or a manual entry for a paper that is also resolved).
     """
 
-    seen: dict[str, Entry] = {}
+    seen: dict[str, list[tuple[Entry, Work]]] = {}
     found = []
     for entry, record in _build(entries, lock, upgrades=False):
         norm = normalise_title(record.title)
         if not norm:
             continue
-        if norm in seen:
-            found.append((entry, seen[norm], record.title))
+        work = work_of(record)
+        first = next((e for e, w in seen.get(norm, ()) if same_work(work, w)), None)
+        if first is not None:
+            found.append((entry, first, record.title))
         else:
-            seen[norm] = entry
+            seen.setdefault(norm, []).append((entry, work))
     return found
+
+
+# What tells two works of one title apart (Bellman's 1957 book and his 1966 article): year, CSL type and
+# the first author's family name (normalised); "" or None where unknown.
+Work = tuple[int | None, str, str]
+
+
+def work_of(record: Record) -> Work:
+    """A record's year, type and first author's family name, as `same_work` compares them."""
+    return record.year, record.type, normalise_title(record.author[0].family) if record.author else ""
+
+
+def same_work(a: Work, b: Work) -> bool:
+    """Whether two papers of the same title are one work: years at most one apart, the same type and the
+    same first author, each compared only where both are known. An arXiv preprint (type `article`) is one
+    work with its published version of any type, published any time after it."""
+    (year_a, type_a, family_a), (year_b, type_b, family_b) = a, b
+    if family_a and family_b and family_a != family_b:
+        return False
+    if "article" in (type_a, type_b) and type_a != type_b:
+        preprint, other = (year_a, year_b) if type_a == "article" else (year_b, year_a)
+        return preprint is None or other is None or other >= preprint - 1
+    if type_a and type_b and type_a != type_b:
+        return False
+    return year_a is None or year_b is None or abs(year_a - year_b) <= 1
+
+
+def works(entries: tuple[Entry, ...], lock: Lock) -> dict[str, tuple[str, Work]]:
+    """Each resolved entry's title and `work_of` its record, by entry uid: for the duplicate rules."""
+    return {entry.uid: (record.title, work_of(record)) for entry, record in _build(entries, lock, upgrades=False)}
 
 
 def titles(entries: tuple[Entry, ...], lock: Lock) -> dict[str, str]:

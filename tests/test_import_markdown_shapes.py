@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from exporter.ids import parse_id
@@ -118,10 +117,9 @@ def test_a_leaderboard_in_the_list_is_one_reported_table() -> None:
     assert imported.skipped == [(9, "table without paper links (results or data, not papers), not read")]
 
 
-def test_a_thousand_papers_in_under_a_second() -> None:
+def test_a_thousand_papers() -> None:
+    """A long list reads whole (its speed is measured by benchmarks/markdown_import.py, not here)."""
     item = "1. **Paper {n}** *A. Author, B. Author* [[pdf](https://arxiv.org/abs/2301.{n:05d})][[code](https://github.com/a/b)] 2023.1\n"
     text = "# L\n\n## Papers\n\n" + "".join(item.format(n=n) for n in range(1, 1001))
-    started = time.perf_counter()
     imported = read("list.md", text)
-    assert time.perf_counter() - started < 1.0
     assert len(imported.papers) == 1000 and imported.skipped == []

@@ -18,6 +18,8 @@ class Found:
     title: str = ""  # plain Unicode, as the file shows it (for duplicate detection and manual entries)
     fields: dict[str, Any] = field(default_factory=dict)  # TOML keys of the new [[papers]] table besides the ids
     list_date: str = ""  # "2023.4" if a Markdown list shows a date for the paper
+    year: int | None = None  # the year the file gives, if any (for duplicate detection: two works of one title)
+    family: str = ""  # the first author's family name the file gives, if any (likewise)
 
     @property
     def arxiv(self) -> Identifier | None:

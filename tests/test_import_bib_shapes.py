@@ -1,0 +1,162 @@
+"""`exporter import` of .bib shapes real files show: each fixture (written for these tests) is one shape.
+
+Malformed names and macros are reported for their entry and never stop the import; crossref and
+xdata are inherited; biblatex fields and entry types are kept; two works of one title are two papers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from exporter import sources
+from exporter.cli import main
+from exporter.ids import Identifier
+from exporter.readers import Imported, read
+
+IMPORT = Path(__file__).parent / "fixtures" / "import"
+
+
+def _read(name: str) -> Imported:
+    imported = read(name, (IMPORT / name).read_text(encoding="utf-8"))
+    for paper in imported.papers:  # every table is one the sources schema takes
+        for key, value in paper.fields.items():
+            assert isinstance(value, sources.PAPER_KEYS[key]), (paper.line, key, value)
+        assert paper.ids or (paper.fields["type"] in sources.TYPES and paper.fields["authors"])
+    return imported
+
+
+def _by_key(imported: Imported) -> dict[str, dict[str, object]]:
+    return {p.fields.get("key", f"line {p.line}"): p.fields for p in imported.papers}  # type: ignore[misc]
+
+
+def _import(tmp_path: Path, name: str) -> tuple[int, str, list[sources.Entry]]:
+    target = tmp_path / "s" / "papers.toml"
+    result = CliRunner().invoke(main, ["--sources", str(target), "import", str(IMPORT / name)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output and "internal error" not in result.stderr
+    return result.exit_code, result.stderr, list(sources.load(target).entries) if target.exists() else []
+
+
+def test_stray_commas_in_author_lists_are_repaired_and_reported(tmp_path: Path) -> None:
+    imported = _read("stray-commas.bib")
+    by_key = _by_key(imported)
+    assert by_key["quill2019"]["authors"] == ["Ada Quill", "Ben Marlowe"]
+    assert by_key["fenn1988"]["authors"] == ["D. Fenn", "J. Oakes"]
+    assert by_key["vale1911"]["authors"] == ["Carmen de la Vale"]
+    assert imported.skipped == [
+        (2, "entry 'quill2019': the stray comma in author 'Quill, Ada,'"),
+        (9, "entry 'fenn1988': author 'Fenn, D., Oakes, J.': names separated by commas instead of 'and', read as "
+            "2 names"),
+        (16, "entry 'vale1911': the stray comma in author 'de la Vale, Carmen,'"),
+    ]
+    code, err, entries = _import(tmp_path, "stray-commas.bib")
+    assert code == 0 and len(entries) == 3
+    assert f"{IMPORT / 'stray-commas.bib'}:2: not imported: entry 'quill2019': the stray comma" in err
+
+
+def test_href_in_a_title_and_a_journal_is_its_text(tmp_path: Path) -> None:
+    by_key = _by_key(_read("href-macros.bib"))
+    assert by_key["reed2020"]["title"] == "The Toolkit for Sorting Shells"
+    assert by_key["reed2020"]["venue"] == "Shell Review"
+    code, _, entries = _import(tmp_path, "href-macros.bib")
+    assert code == 0 and [e.key for e in entries] == ["reed2020", "reed2021"]
+
+
+def test_crossref_and_xdata_are_inherited_and_editor_only_entries_kept() -> None:
+    imported = _read("crossref-xdata.bib")
+    by_key = _by_key(imported)
+    # The parent's title is the child's booktitle; its year, publisher come along; pages stay the child's.
+    assert by_key["holt1994"] == {
+        "key": "holt1994", "title": "Shortest Paths Between Ponds", "authors": ["Iris Holt", "Omar Penn"],
+        "type": "paper-conference", "venue": "Proceedings of the Pond Conference", "year": 1994, "pages": "10-19",
+        "publisher": "Pond Society"}
+    assert (by_key["moss2001"]["year"], by_key["moss2001"]["publisher"]) == (2001, "Hedge Press")
+    # The proceedings themselves: editors only, not refused (written as authors: no editor key).
+    assert by_key["ponds94"]["authors"] == ["Tomas Lark", "Sofia Wren"] and by_key["ponds94"]["type"] == "book"
+    assert imported.skipped == [(23, "entry 'ponds94': its editors as editors (the sources file has no 'editor' "
+                                     "key): written as its authors")]
+    assert "hedgepress" not in by_key  # @xdata is no paper
+
+
+def test_biblatex_fields_and_entry_types() -> None:
+    by_key = _by_key(_read("biblatex-fields.bib"))
+    assert by_key["ash2015"] == {
+        "key": "ash2015", "title": "Tides in Small Harbours: A Survey", "authors": ["Petra Ash"],
+        "type": "article-journal", "venue": "Journal of Coastal Trivia", "year": 2015, "month": 3, "volume": "12",
+        "issue": "4", "pages": "101-120"}
+    assert (by_key["birch2009"]["type"], by_key["birch2009"]["publisher"], by_key["birch2009"]["year"]) == \
+        ("report", "Garden Institute", 2009)
+    assert (by_key["cedar1990"]["type"], by_key["cedar1990"]["venue"]) == ("paper-conference", "Small Plants")
+    types = {k: f["type"] for k, f in by_key.items() if "type" in f}
+    assert types == {"ash2015": "article-journal", "birch2009": "report", "cedar1990": "paper-conference",
+                     "dale2005": "book", "elm2012": "thesis", "fir2018": "document", "gorse2022": "webpage"}
+    assert (by_key["gorse2022"]["year"], by_key["gorse2022"]["month"]) == (2022, 7)
+    # An old arXiv id given as eprint and eprintclass.
+    (hazel,) = [p for p in _read("biblatex-fields.bib").papers if p.ids]
+    assert hazel.ids == {"arxiv": Identifier("arxiv", "hep-th/9301001")}
+
+
+def test_tex_logos_and_hyphen_are_decoded() -> None:
+    by_key = _by_key(_read("tex-logos.bib"))
+    assert by_key["ink1984"]["title"] == "The TeXbook of Small Things"
+    assert by_key["ink1994"]["title"] == "LaTeX and BibTeX for Gardeners"
+    assert by_key["ink2006"]["title"] == "Methodology-independent Counting"
+    assert by_key["ink2006"]["venue"] == "Journal of TeX Trivia"
+
+
+@pytest.mark.parametrize(("key", "arxiv"), [
+    ("mendeley", "2109.01652"), ("prefix", "2212.10560"), ("scholar", "2110.08207"), ("corr", "2210.11416"),
+    ("braces", "2104.08773"),
+])
+def test_arxiv_forms_of_reference_managers(key: str, arxiv: str) -> None:
+    papers = {p.fields["key"]: p for p in _read("arxiv-forms.bib").papers}
+    assert papers[key].ids == {"arxiv": Identifier("arxiv", arxiv)} and papers[key].fields == {"key": key}
+
+
+def test_month_in_year_repeated_field_and_unusable_keys(tmp_path: Path) -> None:
+    imported = _read("odd-entries.bib")
+    fields = [p.fields for p in imported.papers]
+    assert (fields[0]["year"], fields[0]["month"]) == (1978, 1)
+    assert fields[1]["title"] == "Kites in Strong Wind"  # the first of a field given twice, as BibTeX
+    assert [f["title"] for f in fields[2:]] == ["Grazing Patterns of Lambs", "Grazing Patterns of Sheep"]
+    assert all("key" not in f for f in fields[2:])
+    assert imported.skipped == [
+        (9, "the second 'title' of entry 'kite1999' (a field given twice; the first is kept)"),
+        (17, "citation key '????': it may only contain letters, digits and _:-.+/, so exporter assigns the entry one"),
+        (24, "citation key '????': it may only contain letters, digits and _:-.+/, so exporter assigns the entry one"),
+    ]
+    code, _, entries = _import(tmp_path, "odd-entries.bib")
+    assert code == 0 and len(entries) == 4 and [e.key for e in entries] == ["jay1978", "kite1999", None, None]
+
+
+def test_two_works_of_one_title_are_two_papers(tmp_path: Path) -> None:
+    code, err, entries = _import(tmp_path, "same-title-works.bib")
+    assert code == 0, err
+    bib = IMPORT / "same-title-works.bib"
+    # The book given twice is one work; someone else's preprint of that title is another paper.
+    assert [e.key for e in entries] == ["nook1957", "pine2021"]
+    assert f"not imported: {bib}:26: the same paper as {bib}:3" in err
+    # The book's author's later article and another author's article are other works too, but the sources
+    # file names a manual entry by its title (manual:dynamic-gardening), so its schema refuses them.
+    assert f"not imported: {bib}:10: another work of the same title is in the list as {bib}:3; a manual" in err
+    assert f"not imported: {bib}:19: another work of the same title is in the list as {bib}:3; a manual" in err
+    # Importing the file again: the book by its title, the preprint by its id.
+    code, err, _ = _import(tmp_path, "same-title-works.bib")
+    assert code == 1
+    assert f"not imported: {bib}:3: already in the list as " in err and "(the same title)" in err
+    assert f"not imported: {bib}:10: another work of the same title is in the list as " in err
+    assert f"not imported: {bib}:33: already in the list as " in err and "(the same arXiv id)" in err
+
+
+def test_same_work_rule() -> None:
+    """Same title: one work only with compatible year (±1), type and first author; a preprint precedes."""
+    from exporter.records import same_work
+
+    book, article = (1957, "book", "nook"), (1966, "article-journal", "nook")
+    assert not same_work(book, article) and not same_work(book, (1957, "book", "oak"))
+    assert same_work(book, (1958, "book", "nook")) and same_work(book, (None, "", ""))
+    assert same_work((2021, "article", "pine"), (2023, "paper-conference", "pine"))  # preprint, then published
+    assert not same_work((2021, "article", "pine"), (2015, "paper-conference", "pine"))
