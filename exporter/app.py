@@ -445,7 +445,8 @@ def _add(text: str, src: Sources, lock: Lock, candidates: list[Candidate], refus
     path = src.path
     before = copy.deepcopy(lock)
     try:
-        trial = sourcesfile.parse(editing.append_papers(text, [c.toml for c in candidates]), path)
+        trial_text = editing.append_papers(text, [c.toml for c in candidates])
+        trial = sourcesfile.parse(trial_text, path)
     except ValueError as exc:  # papers written as an inline array
         raise ExporterError(f"{path}: {exc}") from exc
     # Entries by index: the new ones come after the list's own.
@@ -466,8 +467,11 @@ def _add(text: str, src: Sources, lock: Lock, candidates: list[Candidate], refus
             bad[entry.index] = f"{new[entry.index].given}: already in the list as {other} (the same title)"
     refused += list(bad.values())
     accepted = [c for i, c in new.items() if i not in bad]
-    final_text = editing.append_papers(text, [c.toml for c in accepted])
-    final = sourcesfile.parse(final_text, path)
+    if len(accepted) == len(candidates):  # nothing refused: the trial is the final text (a parse saved)
+        final_text, final = trial_text, trial
+    else:
+        final_text = editing.append_papers(text, [c.toml for c in accepted])
+        final = sourcesfile.parse(final_text, path)
     fetched_since(lock, before, final)
     lock.keys = dict(before.keys)
     lock.set_keys({**before.keys, **assigned_keys(final, lock)})
