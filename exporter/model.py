@@ -303,6 +303,8 @@ def apply_overrides(record: Record, overrides: Mapping[str, Any]) -> Record:
         changes["page"] = re.sub(r"\s*(?:-+|\u2013|\u2014)\s*", "-", changes["page"])
     if "authors" in overrides:
         changes["author"] = _override_names(overrides["authors"])
+    if "editors" in overrides:
+        changes["editor"] = _override_names(overrides["editors"])
     if "year" in overrides or "month" in overrides:
         year = overrides.get("year", record.year)
         month = overrides.get("month") or (record.issued[1] if "year" not in overrides and len(record.issued) > 1 else None)

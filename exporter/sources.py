@@ -21,6 +21,7 @@ OVERRIDES: dict[str, type | tuple[type, ...]] = {
     "type": str,
     "title": str,
     "authors": list,
+    "editors": list,
     "venue": str,
     "year": int,
     "month": int,
@@ -440,12 +441,13 @@ def _load_entry(
     if "tags" in raw and not all(isinstance(t, str) for t in raw["tags"]):
         fail("tags", "'tags' must be a list of strings")
         ok = False
-    if "authors" in raw and not all(
-        isinstance(a, str) or (isinstance(a, dict) and set(a) <= {"family", "given", "suffix"} and "family" in a)
-        for a in raw["authors"]
-    ):
-        fail("authors", "'authors' must list names as strings or {family = ..., given = ...} tables")
-        ok = False
+    for people in ("authors", "editors"):
+        if people in raw and not all(
+            isinstance(a, str) or (isinstance(a, dict) and set(a) <= {"family", "given", "suffix"} and "family" in a)
+            for a in raw[people]
+        ):
+            fail(people, f"'{people}' must list names as strings or {{family = ..., given = ...}} tables")
+            ok = False
     if not ok:
         return None
     return Entry(

@@ -319,14 +319,16 @@ def _entry(line: int, key: str, kind: str, values: dict[str, str], problems: Pro
 
     fields["title"] = title
     people = [n for n in names(values.get("author", ""), "author", problems) if n.family.lower() != "others"]
-    if not people:
-        # A proceedings volume or a collection: its editors are who it is by. The sources file has no
-        # editor key, so they are written as its authors (BibTeX styles and CSL put them there too).
-        people = [n for n in names(values.get("editor", ""), "editor", problems) if n.family.lower() != "others"]
-        if people:
-            problems.add("its editors as editors (the sources file has no 'editor' key): written as its authors")
+    editors = [n for n in names(values.get("editor", ""), "editor", problems) if n.family.lower() != "others"]
     if people:
         fields["authors"] = [author_value(n) for n in people]
+    if editors:
+        fields["editors"] = [author_value(n) for n in editors]
+    if not people and editors:
+        # A proceedings volume or a collection: its editors are who it is by, and a manual entry needs
+        # authors (BibTeX styles and CSL put the editors first when there are no authors too).
+        fields["authors"] = fields["editors"]
+        people = editors
     fields["type"] = _type(kind, values)
     fields.update(_published(values, problems))
     if month and "year" in fields:

@@ -103,7 +103,7 @@ def to_fields(record: Record, dialect: str = "bibtex", unicode: bool = False) ->
 
     add("title", title_to_latex(record.title, unicode))
     add("author", names_to_bibtex(record.author, unicode))
-    if record.type == "paper-conference":
+    if record.type in ("paper-conference", "book"):  # editors of the proceedings or collection; of a book
         add("editor", names_to_bibtex(record.editor, unicode))
     _, container, publisher, place, pages = entry_type(record, dialect)
     if container and publisher == container:  # one field for both (biblatex @online: organization)
