@@ -135,8 +135,24 @@ def screen(candidates: list[Candidate], sources: Sources, lock: Lock) -> tuple[l
 
     Refused: a paper the list has (by id, or by title where the lock or the file knows it),
     one given twice, or a table the sources schema rejects. A pinned `key` that another entry
-    already uses is dropped (with a note): the list's own keys never change.
+    already uses is dropped (with a note): the list's own keys never change. A table the schema
+    rejects never makes a later paper a duplicate of it: the others are screened again without it.
     """
+    rejected: list[str] = []
+    pool = list(candidates)
+    while True:
+        accepted, refused, notes, bad = _screen(pool, sources, lock)
+        if not bad:
+            return accepted, refused + rejected, notes
+        rejected += [f"{c.given}: {detail}" for _, c, detail in bad]
+        dropped = {at for at, _, _ in bad}
+        pool = [c for at, c in enumerate(pool) if at not in dropped]
+
+
+def _screen(candidates: list[Candidate], sources: Sources, lock: Lock
+            ) -> tuple[list[Candidate], list[str], list[str], list[tuple[int, Candidate, str]]]:
+    """One pass of `screen`: accepted, refused, notes, and the accepted tables the schema rejects (their
+    place in `candidates`, and why)."""
     from dataclasses import replace
 
 
@@ -156,7 +172,8 @@ def screen(candidates: list[Candidate], sources: Sources, lock: Lock) -> tuple[l
     seen: dict[Any, Candidate] = {}
     seen_titles: dict[str, list[Candidate]] = {}
     accepted, refused, notes = [], [], []
-    for candidate in candidates:
+    places: list[int] = []  # each accepted candidate's place in `candidates`
+    for place, candidate in enumerate(candidates):
         hit = next((h for i in candidate.idents if (h := listed.find(i))), None)
         norm = normalise_title(candidate.title or candidate.table.get("title", ""))
         marks = [(i.kind, i.id) for i in candidate.idents]
@@ -189,18 +206,17 @@ def screen(candidates: list[Candidate], sources: Sources, lock: Lock) -> tuple[l
             if not candidate.idents:
                 manual["manual:" + title_slug(candidate.table.get("title", ""))] = candidate
             accepted.append(candidate)
-    # The sources schema, on all the new tables at once: a table it rejects is refused.
-    while accepted:
-        try:
-            parse(append_papers("", [c.toml for c in accepted]), sources.path)
-            break
-        except SourceError as exc:
-            bad = {p.index: p.detail for p in exc.problems if p.index is not None}
-            if not bad:
-                raise
-            refused += [f"{c.given}: {bad[i]}" for i, c in enumerate(accepted, start=1) if i in bad]
-            accepted = [c for i, c in enumerate(accepted, start=1) if i not in bad]
-    return accepted, refused, notes
+            places.append(place)
+    # The sources schema, on all the new tables at once.
+    try:
+        parse(append_papers("", [c.toml for c in accepted]), sources.path)
+    except SourceError as exc:
+        bad = {p.index: p.detail for p in exc.problems if p.index is not None}
+        if not bad:
+            raise
+        return accepted, refused, notes, [(places[i - 1], c, bad[i]) for i, c in enumerate(accepted, start=1)
+                                          if i in bad]
+    return accepted, refused, notes, []
 
 
 def front_matter(meta: dict[str, Any], origin: str) -> str:

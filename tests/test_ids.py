@@ -8,6 +8,9 @@ from exporter.errors import IdentifierError
 from exporter.ids import Identifier, parse_id
 
 ACCEPTED = [
+    # Links real lists use: arXiv's old PDF path, the Anthology's old per-paper pages.
+    ("https://arxiv.org/ftp/arxiv/papers/1704/1704.08006.pdf", Identifier("arxiv", "1704.08006")),
+    ("https://www.aclweb.org/anthology/papers/Q/Q19/Q19-1004/", Identifier("acl", "Q19-1004")),
     # arXiv, new style, with and without version
     ("2109.01652", Identifier("arxiv", "2109.01652")),
     ("2109.01652v3", Identifier("arxiv", "2109.01652", 3)),

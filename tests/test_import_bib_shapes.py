@@ -186,3 +186,22 @@ def test_manual_entries_keep_every_field_through_import_and_build(tmp_path: Path
                      "doi", "publisher"):
             if name in entry.fields_dict:
                 assert out[name] == entry[name], (key, name)
+
+
+def test_a_table_the_schema_refuses_makes_no_duplicate(tmp_path: Path) -> None:
+    """A paper refused by the sources schema (month 13) is not 'seen': the same work given again, valid, is
+    added, not refused as 'the same paper as' the refused one."""
+    from exporter import sources
+    from exporter.authoring import Candidate, screen
+    from exporter.lock import Lock
+
+    path = tmp_path / "papers.toml"
+    path.write_text('[list]\nheading = "x"\n', encoding="utf-8")
+    src = sources.load(path)
+    table = {"title": "Counting Moths by Lamplight", "authors": ["Oliver Finch"], "type": "report",
+             "publisher": "Night Lab", "year": 2011}
+    bad = Candidate("refs.bib:1", (), {**table, "month": 13}, table["title"], 2011, "Finch")
+    good = Candidate("refs.bib:9", (), {**table, "month": 3}, table["title"], 2011, "Finch")
+    accepted, refused, _ = screen([bad, good], src, Lock())
+    assert [c.given for c in accepted] == ["refs.bib:9"]
+    assert refused == ["refs.bib:1: month 13 must be 1 to 12"]

@@ -13,7 +13,7 @@ ID = r"(?P<id>[0-9]{4}\.[a-z0-9][a-z0-9\-]*\.[0-9]+|[A-Z][0-9]{2}-[0-9]{4})"
 _FORMS = [
     re.compile(rf"^{ID}$", re.IGNORECASE),
     re.compile(
-        rf"^(?:https?://)?(?:www\.)?(?:aclanthology\.org|aclweb\.org/anthology(?:/[A-Z]/[A-Z][0-9]{{2}})?)/{ID}"
+        rf"^(?:https?://)?(?:www\.)?(?:aclanthology\.org|aclweb\.org/anthology(?:/papers)?(?:/[A-Z]/[A-Z][0-9]{{2}})?)/{ID}"
         r"(?:v[0-9]+)?(?:\.pdf|\.bib)?/?(?:[?#].*)?$",
         re.IGNORECASE,
     ),

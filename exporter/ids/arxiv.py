@@ -14,7 +14,7 @@ ID = r"(?P<id>[0-9]{4}\.[0-9]{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/[0-9]{7})(?:v(?P
 _FORMS = [
     re.compile(rf"^(?:arxiv:\s*)?{ID}$", re.IGNORECASE),
     re.compile(
-        rf"^(?:https?://)?(?:www\.|export\.|browse\.|aps\.)?arxiv\.org/(?:abs|pdf|html)/{ID}"
+        rf"^(?:https?://)?(?:www\.|export\.|browse\.|aps\.)?arxiv\.org/(?:abs|pdf|html|ftp/arxiv/papers/[0-9]{{4}})/{ID}"
         r"(?:\.pdf)?/?(?:[?#].*)?$",
         re.IGNORECASE,
     ),
