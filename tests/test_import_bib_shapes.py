@@ -205,3 +205,10 @@ def test_a_table_the_schema_refuses_makes_no_duplicate(tmp_path: Path) -> None:
     accepted, refused, _ = screen([bad, good], src, Lock())
     assert [c.given for c in accepted] == ["refs.bib:9"]
     assert refused == ["refs.bib:1: month 13 must be 1 to 12"]
+
+
+def test_keywords_become_tags() -> None:
+    """Zotero's and JabRef's keywords (`,` or `;` between them) are the entry's tags, each once."""
+    by_key = _by_key(_read("roundtrip.bib"))
+    assert by_key["owl2020"]["tags"] == ["owls", "night", "sound"]
+    assert "tags" not in by_key["finch2011"]

@@ -14,6 +14,7 @@ from typing import Any
 
 from exporter.errors import IdentifierError
 from exporter.ids import KINDS, Identifier, parse_id
+from exporter.text import clean
 from exporter.readers.base import Found, Imported, author_value
 from exporter.readers.bibvalues import Problems, date_of, decode, names, pages, url_of
 from exporter.sources import KEY_RE
@@ -42,7 +43,7 @@ _NOT_INHERITED = frozenset(
 _READ = frozenset(
     "title subtitle booksubtitle author editor year date month journal journaltitle booktitle maintitle volume "
     "number issue pages publisher institution school organization doi url eprint eprinttype eprintclass "
-    "archiveprefix primaryclass arxivid biburl note howpublished abstract crossref xdata".split())
+    "archiveprefix primaryclass arxivid biburl note howpublished abstract keywords crossref xdata".split())
 # Entries that are no paper: biblatex's @set groups others, @xdata holds fields for others.
 _NOT_PAPERS = {"set": "groups other entries, each imported by itself", "xdata": "holds fields for other entries"}
 
@@ -301,6 +302,11 @@ def _entry(line: int, key: str, kind: str, values: dict[str, str], problems: Pro
     fields: dict[str, Any] = {}
     if key:
         fields["key"] = key
+    # Keywords (Zotero's and JabRef's tags) become the entry's tags: RIS KW, the README's tags.
+    tags = [t for t in (clean(w) for w in re.split(r"[,;]", decode(values.get("keywords", ""), "keywords", problems)))
+            if t]
+    if tags:
+        fields["tags"] = list(dict.fromkeys(tags))
     ids = _ids(key, values)
     title = _title(values, problems)
     venue = _venue(values)
