@@ -223,12 +223,10 @@ def _load(ctx: Context) -> tuple[Sources, Lock, Path]:
 
 
 def _print_upgrades(report: ResolveReport) -> None:
-    """The published-versions table at the end of a resolve: which finder upgraded which entry, and doubts."""
-    if report.checked:
-        _print_decisions(report)
-
-
-def _print_decisions(report: ResolveReport) -> None:
+    """The published-versions table at the end of a resolve: which finder upgraded which entry, doubts, and
+    what the run cost each service."""
+    if not report.checked:
+        return
     rows = [("upgraded", e.uid, str(f.ident), f.label, f"{name}: {f.evidence}")
             for e, name, f in report.upgraded]
     rows += [("not applied", e.uid, str(f.ident), f.label, f"{name}: {f.evidence}")

@@ -46,10 +46,6 @@ class Budget:
     def state(self, service: str) -> _ServiceState:
         return self.services.setdefault(service, _ServiceState())
 
-    def requests(self, service: str) -> int:
-        """How many requests this run made to `service`, retries included."""
-        return self.services[service].requests if service in self.services else 0
-
     def given_up(self, service: str) -> str | None:
         """Why `service` is not asked any more in this run, or None."""
         state = self.state(service)

@@ -185,8 +185,9 @@ def from_acl(data: Mapping[str, Any]) -> Record:
                    URL=data["fields"].get("url") or ANTHOLOGY.format(data["id"]), acl=data["id"])
 
 
-# DBLP tells people apart who share a name by a number after it: "Wei Wang 0001 and ...".
-_DBLP_NUMBER = re.compile(r"\s+[0-9]{4}(?=\s+and\s|\s*$)")
+# DBLP tells people apart who share a name by a number after it: "Wei Wang 0001" (in a BibTeX
+# name list: "Wei Wang 0001 and ..."). The one home of that rule (the DBLP finder reads names too).
+DBLP_NUMBER = re.compile(r"\s+[0-9]{4}(?=\s+and\s|\s*$)")
 # DBLP's record types -> CSL types (`incollection`: a chapter, written like a proceedings paper).
 _DBLP_TYPES = {"inproceedings": "paper-conference", "incollection": "paper-conference", "article": "article-journal",
                "book": "book", "phdthesis": "thesis", "mastersthesis": "thesis", "techreport": "report"}
@@ -200,7 +201,7 @@ def from_dblp(data: Mapping[str, Any]) -> Record:
     fields = data["fields"]
     # DBLP writes each name as "Given Family" (never "Family, Given"): split like arXiv's names, so
     # particles stay in the family name ("Teven Le Scao": Le Scao) whichever source a record came from.
-    names = split_multiple_persons_names(_DBLP_NUMBER.sub("", fields.get("author", "")))
+    names = split_multiple_persons_names(DBLP_NUMBER.sub("", fields.get("author", "")))
     authors = tuple(bibtex_names(n)[0] if "," in n else split_name(from_latex(n)) for n in names)
     record = _from_bibtex_export(data["entrytype"], fields, authors)
     return replace(record, type=_DBLP_TYPES.get(data["entrytype"], "document"), dblp=data["id"])

@@ -62,7 +62,7 @@ def arxiv_record(arxiv_id: str, **changes: object) -> dict:
 
 
 def hit(entry_key: str, title: str, authors: list[str], year: int) -> finder.Hit:
-    return finder.Hit(entry_key, title, tuple(authors), year, "", "Conference and Workshop Papers", "")
+    return finder.Hit(entry_key, title, tuple(authors), year, "Conference and Workshop Papers", "")
 
 
 def settings(svc: FakeServices, **changes: object) -> Settings:
@@ -389,3 +389,13 @@ def test_the_readme_shows_the_venue_table() -> None:
     table = table[: table.index("\n\n")]
     cells = [c.strip() for line in table.splitlines()[2:] for c in line.strip("|").split("|")]
     assert dict(zip(cells[::2], cells[1::2])) == DBLP_STREAMS
+
+
+def test_the_doi_arxiv_names_is_evidence_enough() -> None:
+    """A hit whose DOI is the one arXiv's `doi` field names is the published version, whatever its title."""
+    record = arxiv_record("2305.00944", doi="10.1234/Poisoning.2023")
+    renamed = finder.Hit("conf/icml/WanWSK23", "Another Title Altogether.", tuple(record["authors"]), 2023,
+                         "Conference and Workshop Papers", "10.1234/poisoning.2023")
+    decision = decide(record, finder._Hits([renamed]))
+    assert decision.match is not None and decision.match.evidence == "doi"
+    assert decide(arxiv_record("2305.00944"), finder._Hits([renamed])).match is None  # no DOI: the title decides

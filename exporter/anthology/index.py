@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from exporter.anthology.base import IndexFormatError, Paper, _write_atomic
+from exporter.ids import acl as acl_ids
 from exporter.text import _terms, normalise_title
 
 # --- the index -----------------------------------------------------------------------------
@@ -92,6 +93,14 @@ class Index:
         """The paper with this Anthology id, if the dump has it."""
         row = self._by_id.get(anthology_id)
         return None if row is None else self._paper(row)
+
+    def by_doi(self, doi: str) -> Paper | None:
+        """The paper a DOI field names (arXiv's `doi` may hold the Anthology's, 10.18653/v1/ID), if the dump has it."""
+        for token in doi.split():
+            ident = acl_ids.parse(token.rstrip(".,;"))
+            if ident is not None and (paper := self.get(ident.id)):
+                return paper
+        return None
 
     def by_title(self, normalised: str) -> list[Paper]:
         """Papers whose normalised title is exactly `normalised` (see `normalise_title`)."""

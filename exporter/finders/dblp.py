@@ -22,10 +22,11 @@ from typing import Any, Mapping
 from urllib.parse import urlencode
 
 from exporter import venues
-from exporter.finders.scoring import Candidate, _family_key, decide, score
+from exporter.finders.scoring import Candidate, decide
 from exporter.finders.base import Decision, Finder, Found, Matcher
 from exporter.http import Settings, TimeoutSession, TransientError, classify_status, with_retries
 from exporter.ids import Identifier
+from exporter.model import DBLP_NUMBER
 from exporter.text import ascii_fold, from_arxiv_tex, normalise_title
 
 SERVICE = "DBLP"
@@ -48,7 +49,6 @@ class Hit:
     title: str
     families: tuple[str, ...]
     year: int | None
-    booktitle: str  # DBLP's short venue ("ICLR", "J. Mach. Learn. Res.")
     type: str
     doi: str
 
@@ -73,9 +73,8 @@ def parse_hits(body: bytes) -> list[Hit]:
             found.append(Hit(
                 id=str(info["key"]),
                 title=str(info["title"]),
-                families=tuple(re.sub(r"\s+[0-9]{4}$", "", n) for n in names),
+                families=tuple(DBLP_NUMBER.sub("", n) for n in names),
                 year=int(year) if year.isdigit() else None,
-                booktitle=str(info.get("venue", "")),
                 type=str(info.get("type", "")),
                 doi=str(info.get("doi", "")).lower(),
             ))
@@ -112,16 +111,15 @@ def queries(title: str, first_author: str) -> list[str]:
 
 
 class _Hits:
-    """The published hits of one search as an index the shared scoring reads (`by_title`, `candidates`)."""
+    """The published hits of one search as an index the shared scoring reads (`by_doi`, `by_title`, `candidates`)."""
 
     def __init__(self, hits: list[Hit]) -> None:
         self.hits = hits
 
-    def __len__(self) -> int:
-        return len(self.hits)
-
-    def get(self, anthology_id: str) -> None:
-        return None  # DBLP hits carry no Anthology id; their DOIs are compared by the finder
+    def by_doi(self, doi: str) -> Hit | None:
+        """The hit with the DOI arXiv's `doi` field names (DBLP upper-cases DOIs: compared in lower case)."""
+        doi = doi.strip().lower()
+        return next((h for h in self.hits if doi and h.doi == doi), None)
 
     def by_title(self, normalised: str) -> list[Hit]:
         return [h for h in self.hits if normalise_title(h.title) == normalised]
@@ -160,12 +158,6 @@ def open_matcher(settings: Settings) -> Matcher:
             if hits:
                 break
         published = [h for h in hits if h.type in PUBLISHED_TYPES and not h.id.startswith("journals/corr/")]
-        doi = (record.get("doi") or "").strip().lower()
-        if doi and (same := [h for h in published if h.doi == doi]):  # arXiv names this DOI itself
-            scored = score(record, same[0], normalise_title(title),
-                                   [_family_key(from_arxiv_tex(a)) for a in authors])
-            return Decision(_found(Candidate(same[0], scored.title, scored.authors, scored.first_author,
-                                                     True, "doi")))
         decision = decide(record, _Hits(published))  # type: ignore[arg-type]
         return Decision(_found(decision.match) if decision.match else None,
                         tuple(_found(c) for c in decision.doubtful))

@@ -1,6 +1,6 @@
 """Scoring a candidate published version against an arXiv preprint: title match confirmed by authors and year.
 
-Evidence, strongest first: an ACL DOI in arXiv's own `doi` field; the normalised title
+Evidence, strongest first: a DOI in arXiv's own `doi` field that the index knows (`by_doi`); the normalised title
 (exact, or close for retitled papers) confirmed by the first author's family name, the
 share of shared authors and a plausible year. Only confident matches are applied; weaker
 candidates are reported with their scores, never applied silently.
@@ -25,7 +25,6 @@ TITLE_CLOSE = 0.85  # retitled a little: "Language Model" -> "Language Models"
 TITLE_WEAK = 0.6  # worth reporting as a candidate
 AUTHOR_SHARE = 0.5
 YEARS_BEFORE, YEARS_AFTER = 1, 3  # the Anthology version appears up to 3 years after arXiv v1
-_ACL_DOI = re.compile(r"10\.18653/v1/([0-9]{4}\.[a-z0-9\-]+\.[0-9]+|[A-Z][0-9]{2}-[0-9]{4})", re.IGNORECASE)
 # Plural folding for title similarity ("Model"/"Models"), a rule of its own: text._stem makes the index's
 # search terms ("learning" -> "learn") and, used here, loses 9 of 986 matches of
 # benchmarks/match_decisions.py ("Embedding"/"Embeddings" no longer fold to one word).
@@ -147,8 +146,7 @@ def decide(record: Mapping[str, Any], index: Index) -> Decision:
     """Look for the Anthology version of one arXiv record (a lock record of the arXiv resolver)."""
     title = _normalised(from_arxiv_tex(record["title"]))
     families = [_family_key(from_arxiv_tex(a)) for a in record["authors"]]
-    doi = _ACL_DOI.search(record.get("doi") or "")
-    if doi and (paper := index.get(doi[1])):
+    if paper := index.by_doi(record.get("doi") or ""):
         scored = score(record, paper, title, families)
         return Decision(Candidate(paper, scored.title, scored.authors, scored.first_author, True, "doi"), ())
     pool = {p.id: p for p in index.by_title(title)}
