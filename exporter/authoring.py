@@ -15,10 +15,10 @@ from typing import Any
 from exporter.errors import SourceError
 from exporter.ids import KINDS, Identifier
 from exporter.lock import Lock
-from exporter.model import split_name
-from exporter.records import Work, preprint_of, records_in_use, same_work, titles, works
+from exporter.model import Work, same_work, split_name
+from exporter.records import preprint_of, records_in_use, titles, works
 from exporter.editing import append_papers, render_table
-from exporter.sources import Entry, Sources, parse, title_slug
+from exporter.sources import Entry, Sources, parse
 from exporter.text import normalise_title
 
 
@@ -167,8 +167,6 @@ def _screen(candidates: list[Candidate], sources: Sources, lock: Lock
             work = (o.get("year"), o.get("type", ""), _family(o["authors"][0] if o.get("authors") else ""))
             known.setdefault(normalise_title(o["title"]), []).append((e, work))
     keys = {k.lower() for k in lock.keys.values()} | {e.key.lower() for e in sources.entries if e.key}
-    # The sources file names a manual entry by its title: its own, and those accepted so far.
-    manual: dict[str, Entry | Candidate] = {e.uid: e for e in sources.entries if e.manual}
     seen: dict[Any, Candidate] = {}
     seen_titles: dict[str, list[Candidate]] = {}
     accepted, refused, notes = [], [], []
@@ -188,11 +186,6 @@ def _screen(candidates: list[Candidate], sources: Sources, lock: Lock
                            "(the same title)")
         elif twice:
             refused.append(f"{candidate.given}: the same paper as {twice.given}")
-        elif not candidate.idents and (other := manual.get("manual:" + title_slug(candidate.table.get("title", "")))):
-            there = where(sources, other, lock) if isinstance(other, Entry) else other.given
-            refused.append(f"{candidate.given}: another work of the same title is in the list as {there}; a manual "
-                           "entry is named by its title, so the list cannot hold both: give one an id (doi, arxiv, "
-                           "...) or a distinguishing title")
         else:
             key = candidate.table.get("key")
             if key and key.lower() in keys:
@@ -203,8 +196,6 @@ def _screen(candidates: list[Candidate], sources: Sources, lock: Lock
             seen.update(dict.fromkeys(marks, candidate))
             if norm:
                 seen_titles.setdefault(norm, []).append(candidate)
-            if not candidate.idents:
-                manual["manual:" + title_slug(candidate.table.get("title", ""))] = candidate
             accepted.append(candidate)
             places.append(place)
     # The sources schema, on all the new tables at once.

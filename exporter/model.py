@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Callable, Mapping, NamedTuple
 
-from exporter.text import ascii_fold, clean, from_arxiv_tex, from_latex  # noqa: F401 - re-exported
+from exporter.text import ascii_fold, clean, from_arxiv_tex, from_latex, normalise_title  # noqa: F401 - re-exported
 
 ARXIV_ABS = "https://arxiv.org/abs/{}"
 ANTHOLOGY = "https://aclanthology.org/{}/"
@@ -49,6 +49,11 @@ class Record:
     page: str = ""  # "3470-3487"
     volume: str = ""
     issue: str = ""  # a journal's issue (BibTeX `number`)
+    edition: str = ""
+    collection_title: str = ""  # the series (BibTeX `series`)
+    chapter_number: str = ""
+    ISBN: str = ""
+    ISSN: str = ""
     DOI: str = ""
     URL: str = ""
     abstract: str = ""
@@ -64,7 +69,8 @@ class Record:
     list_date: str = ""  # "2021.9", the date the Markdown list shows
     section: str = ""
     tags: tuple[str, ...] = ()
-    note: str = ""
+    note: str = ""  # the list's comment on the paper (the README shows it)
+    bibnote: str = ""  # a note printed in the reference (CSL `note`, BibTeX `note`)
     code: str = ""
 
     @property
@@ -188,8 +194,8 @@ def from_acl(data: Mapping[str, Any]) -> Record:
 # DBLP tells people apart who share a name by a number after it: "Wei Wang 0001" (in a BibTeX
 # name list: "Wei Wang 0001 and ..."). The one home of that rule (the DBLP finder reads names too).
 DBLP_NUMBER = re.compile(r"\s+[0-9]{4}(?=\s+and\s|\s*$)")
-# DBLP's record types -> CSL types (`incollection`: a chapter, written like a proceedings paper).
-_DBLP_TYPES = {"inproceedings": "paper-conference", "incollection": "paper-conference", "article": "article-journal",
+# DBLP's record types -> CSL types.
+_DBLP_TYPES = {"inproceedings": "paper-conference", "incollection": "chapter", "article": "article-journal",
                "book": "book", "phdthesis": "thesis", "mastersthesis": "thesis", "techreport": "report"}
 
 
@@ -228,6 +234,10 @@ def _from_bibtex_export(entrytype: str, fields: Mapping[str, str], authors: tupl
         page=re.sub(r"-+", "-", fields.get("pages", "")),
         volume=from_latex(fields.get("volume", "")),
         issue=from_latex(fields.get("number", "")) if journal else "",
+        edition=from_latex(fields.get("edition", "")),
+        collection_title=from_latex(fields.get("series", "")),
+        ISBN=fields.get("isbn", ""),
+        ISSN=fields.get("issn", ""),
         DOI=fields.get("doi", ""),
         URL=re.sub(r"\\([_%&#$])", r"\1", fields.get("url", "")),  # DBLP writes paper\_files
         abstract=from_latex(fields.get("abstract", "")),
@@ -295,7 +305,8 @@ def apply_overrides(record: Record, overrides: Mapping[str, Any]) -> Record:
             changes.update(publisher="", number="")
     simple = {"title": "title", "venue": "container_title", "doi": "DOI", "url": "URL",
               "abstract": "abstract", "pages": "page", "publisher": "publisher",
-              "volume": "volume", "issue": "issue"}
+              "volume": "volume", "issue": "issue", "edition": "edition", "series": "collection_title",
+              "chapter": "chapter_number", "isbn": "ISBN", "issn": "ISSN", "bibnote": "bibnote"}
     for key, attr in simple.items():
         if key in overrides:
             # White space collapsed like upstream text: a TOML multi-line string kept its newlines.
@@ -312,6 +323,32 @@ def apply_overrides(record: Record, overrides: Mapping[str, Any]) -> Record:
         if year is not None:
             changes["issued"] = (year, month) if month else (year,)
     return replace(record, **changes)
+
+
+# What tells two works of one title apart (Bellman's 1957 book and his 1966 article): year, CSL type and
+# the first author's family name (normalised); "" or None where unknown.
+Work = tuple[int | None, str, str]
+
+
+def work_of(record: Record) -> Work:
+    """A record's year, type and first author's family name, as `same_work` compares them."""
+    return record.year, record.type, normalise_title(record.author[0].family) if record.author else ""
+
+
+def same_work(a: Work, b: Work) -> bool:
+    """Whether two papers of the same title are one work: years at most one apart, the same type and the
+    same first author, each compared only where both are known. An arXiv preprint (type `article`) is one
+    work with its published version of any type, published any time after it."""
+    (year_a, type_a, family_a), (year_b, type_b, family_b) = a, b
+    if family_a and family_b and family_a != family_b:
+        return False
+    if "article" in (type_a, type_b) and type_a != type_b:
+        preprint, other = (year_a, year_b) if type_a == "article" else (year_b, year_a)
+        return preprint is None or other is None or other >= preprint - 1
+    if type_a and type_b and type_a != type_b:
+        return False
+    return year_a is None or year_b is None or abs(year_a - year_b) <= 1
+
 
 
 # --- citation keys -------------------------------------------------------------------

@@ -14,8 +14,8 @@ from typing import Any, Mapping
 from exporter.errors import OfflineError
 from exporter.ids import KINDS, Identifier
 from exporter.lock import Lock
-from exporter.model import CONVERTERS, Record, apply_overrides, assign_keys
-from exporter.sources import Entry, Sources
+from exporter.model import CONVERTERS, Record, Work, apply_overrides, assign_keys, same_work, work_of
+from exporter.sources import Entry, Sources, manual_type
 from exporter.text import normalise_title, strip_controls_in
 from exporter.venues import label as venue_label
 
@@ -98,8 +98,7 @@ def _build_record(entry: Entry, found: tuple[tuple[str, str], ...], key: str) ->
     elif converted:
         record = next(iter(converted.values()))
     else:  # a manual entry: everything comes from the TOML
-        kind = "paper-conference" if "venue" in entry.overrides else "document"
-        record = Record(id="", type=kind, title="", author=(), issued=())
+        record = Record(id="", type=manual_type(entry.overrides), title="", author=(), issued=())
     record = apply_overrides(record, entry.overrides)
     first = record.arxiv_issued or record.issued
     list_date = entry.date if entry.date is not None else (f"{first[0]}.{first[1]}" if len(first) > 1 else "")
@@ -231,31 +230,6 @@ def same_titles(entries: tuple[Entry, ...], lock: Lock) -> list[tuple[Entry, Ent
         else:
             seen.setdefault(norm, []).append((entry, work))
     return found
-
-
-# What tells two works of one title apart (Bellman's 1957 book and his 1966 article): year, CSL type and
-# the first author's family name (normalised); "" or None where unknown.
-Work = tuple[int | None, str, str]
-
-
-def work_of(record: Record) -> Work:
-    """A record's year, type and first author's family name, as `same_work` compares them."""
-    return record.year, record.type, normalise_title(record.author[0].family) if record.author else ""
-
-
-def same_work(a: Work, b: Work) -> bool:
-    """Whether two papers of the same title are one work: years at most one apart, the same type and the
-    same first author, each compared only where both are known. An arXiv preprint (type `article`) is one
-    work with its published version of any type, published any time after it."""
-    (year_a, type_a, family_a), (year_b, type_b, family_b) = a, b
-    if family_a and family_b and family_a != family_b:
-        return False
-    if "article" in (type_a, type_b) and type_a != type_b:
-        preprint, other = (year_a, year_b) if type_a == "article" else (year_b, year_a)
-        return preprint is None or other is None or other >= preprint - 1
-    if type_a and type_b and type_a != type_b:
-        return False
-    return year_a is None or year_b is None or abs(year_a - year_b) <= 1
 
 
 def works(entries: tuple[Entry, ...], lock: Lock) -> dict[str, tuple[str, Work]]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from exporter.errors import IdentifierError, SourceError
 from exporter.ids import KINDS, Identifier, parse_id
+from exporter.model import Work, same_work, split_name
 from exporter.text import normalise_title, strip_controls, strip_controls_in
 
 # Per-paper keys and their types. Overrides replace resolved fields of the record.
@@ -32,6 +33,13 @@ OVERRIDES: dict[str, type | tuple[type, ...]] = {
     "volume": str,
     "issue": str,
     "publisher": str,
+    # Kept from a .bib and written where each format has a place for them (see the README's table).
+    "edition": str,
+    "series": str,
+    "chapter": str,
+    "isbn": str,
+    "issn": str,
+    "bibnote": str,  # a note printed in the reference (BibTeX `note`); `note` is the list's own comment
 }
 # Besides these, one key per identifier kind (`arxiv`, `acl`, ...: exporter.ids.KINDS).
 PAPER_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -59,7 +67,7 @@ LIST_KEYS: dict[str, type | tuple[type, ...]] = {
     "finders": list,  # the published-version finders, in order (exporter.finders.FINDERS names)
 }
 # CSL types a paper can be given with `type` (a manual entry's kind, or a correction).
-TYPES = ("paper-conference", "article-journal", "report", "webpage", "book", "thesis", "document")
+TYPES = ("paper-conference", "article-journal", "chapter", "report", "webpage", "book", "thesis", "document")
 KEY_RE = re.compile(r"^[A-Za-z0-9_:\-.+/]+$")
 _DATE_RE = re.compile(r"^\d{4}\.(?:[1-9]|1[0-2])$|^$")
 # A TOML escape other than \t \n \r \" \\ and a line-ending backslash: the ones (\b \f \u \U) that can spell
@@ -82,6 +90,7 @@ class Entry:
     date: str | None = None
     upgrade: bool = True  # may the Anthology version of this preprint replace it?
     overrides: dict[str, Any] = field(default_factory=dict)
+    distinct: str = ""  # what tells a manual entry from an earlier one of the same title (`_distinguish`)
 
     @property
     def arxiv(self) -> Identifier | None:
@@ -102,11 +111,20 @@ class Entry:
     def uid(self) -> str:
         """Stable identity of the entry: its first id in exporter.ids.KINDS order, else its title.
 
-        A manual entry is `manual:` plus its normalised title (`manual:gpt-4-technical-report`).
+        A manual entry is `manual:` plus its normalised title (`manual:gpt-4-technical-report`); another
+        work of the same title later in the list adds what tells it apart (`manual:dynamic-programming@1966`).
         """
         for ident in self.ids.values():
             return str(ident)
-        return "manual:" + title_slug(self.overrides.get("title", ""))
+        return "manual:" + title_slug(self.overrides.get("title", "")) + (f"@{self.distinct}" if self.distinct else "")
+
+    @property
+    def work(self) -> Work:
+        """A manual entry's year, type and first author, as `model.same_work` compares them."""
+        o = self.overrides
+        author = o["authors"][0] if o.get("authors") else ""
+        family = author.get("family", "") if isinstance(author, dict) else split_name(author).family if author else ""
+        return o.get("year"), o.get("type") or manual_type(o), normalise_title(family)
 
     @property
     def label(self) -> str:
@@ -236,6 +254,11 @@ class _Lines:
         return start
 
 
+def manual_type(overrides: dict[str, Any]) -> str:
+    """The CSL type of a manual entry that names none: a paper in a venue, else a document."""
+    return "paper-conference" if "venue" in overrides else "document"
+
+
 @lru_cache(maxsize=1 << 16)  # each manual entry's uid, on every parse (`import` parses the list several times)
 def title_slug(title: str) -> str:
     """A title reduced for comparison, as one token: `GPT-4 Technical Report` → `gpt-4-technical-report`."""
@@ -326,6 +349,7 @@ def parse(text: str, path: Path) -> Sources:
         entry = _load_entry(index, raw, display, lines, meta, problems)
         if entry is not None:
             entries.append(entry)
+    entries = _distinguish(entries)
     _check_duplicates(entries, display, lines, problems)
     problems.sort(key=lambda p: p.line or 0)
     if problems:
@@ -463,6 +487,31 @@ def _load_entry(
         upgrade=raw.get("upgrade", True),
         overrides={k: raw[k] for k in OVERRIDES if k in raw},
     )
+
+
+def _distinguish(entries: list[Entry]) -> list[Entry]:
+    """Manual entries of one title that are different works (`model.same_work`: Bellman's 1957 book and his
+    1966 article) each get a uid: the first keeps its title's, a later one adds its year, then its first author
+    and its type, as far as needed. A later one that is the same work as an earlier one gets that one's uid:
+    the duplicate check names it."""
+    titles: dict[str, list[Entry]] = {}
+    out = []
+    for entry in entries:
+        if entry.manual:
+            slug = title_slug(entry.overrides["title"])
+            earlier = titles.setdefault(slug, [])
+            twin = next((e for e in earlier if same_work(entry.work, e.work)), None)
+            if twin is not None:
+                entry = replace(entry, distinct=twin.distinct)
+            elif earlier:
+                year, kind, family = entry.work
+                used = {e.distinct for e in earlier}
+                options = [str(year), f"{year}-{family.replace(' ', '-')}", f"{year}-{family.replace(' ', '-')}-{kind}"]
+                entry = replace(entry, distinct=next((o for o in options if o not in used), str(entry.index)))
+            if twin is None:
+                earlier.append(entry)
+        out.append(entry)
+    return out
 
 
 def _check_duplicates(entries: list[Entry], display: str, lines: _Lines, problems: list[SourceError]) -> None:

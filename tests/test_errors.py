@@ -335,7 +335,7 @@ CASES = [
     Case("key with spaces", override('key = "wei 2021"'), ["build", "--offline"],
          E2 + r"citation key 'wei 2021' may only contain letters, digits and _:-\.\+/", 1),
     Case("unknown type", override('type = "article"'), ["build", "--offline"],
-         E2 + r"type 'article' must be one of paper-conference, article-journal, report, webpage, book, thesis, document", 1),
+         E2 + r"type 'article' must be one of paper-conference, article-journal, chapter, report, webpage, book, thesis, document", 1),
     Case("year true", override("year = true"), ["export", "--format", "ris"], E2 + r"'year' must be an integer, not bool", 1),
     Case("a manual title without letters", append('\n[[papers]]\ntitle = "!!!"\nauthors = ["A. Author"]\nyear = 2020\n'),
          ["build", "--offline"], r"Error: sources/papers\.toml:236: entry 68 \(title = '!!!'\): title '!!!' has no letters "
@@ -344,7 +344,7 @@ CASES = [
                                                'year = 2020\n'), ["build", "--offline"],
          r"Error: sources/papers\.toml:236: entry 68 \(title = 'A Thesis'\): a thesis needs 'publisher': its school", 1),
     Case("duplicate manual titles", append('\n[[papers]]\ntitle = "A Blog"\nauthors = ["A"]\nyear = 2020\n\n'
-                                           '[[papers]]\ntitle = "a blog!"\nauthors = ["B"]\nyear = 2021\n'),
+                                           '[[papers]]\ntitle = "a blog!"\nauthors = ["A"]\nyear = 2021\n'),
          ["build", "--offline"], r"Error: sources/papers\.toml:241: entry 69 \(manual:a-blog\): duplicate title 'a blog!', "
          r"already used by entry 68 \(line 235\)", 1),
     Case("duplicate Anthology id as a URL", append('\n[[papers]]\nacl = "https://aclanthology.org/2022.acl-long.244/"\n'),

@@ -88,9 +88,9 @@ def test_biblatex_fields_and_entry_types() -> None:
         "issue": "4", "pages": "101-120"}
     assert (by_key["birch2009"]["type"], by_key["birch2009"]["publisher"], by_key["birch2009"]["year"]) == \
         ("report", "Garden Institute", 2009)
-    assert (by_key["cedar1990"]["type"], by_key["cedar1990"]["venue"]) == ("paper-conference", "Small Plants")
+    assert (by_key["cedar1990"]["type"], by_key["cedar1990"]["venue"]) == ("chapter", "Small Plants")
     types = {k: f["type"] for k, f in by_key.items() if "type" in f}
-    assert types == {"ash2015": "article-journal", "birch2009": "report", "cedar1990": "paper-conference",
+    assert types == {"ash2015": "article-journal", "birch2009": "report", "cedar1990": "chapter",
                      "dale2005": "book", "elm2012": "thesis", "fir2018": "document", "gorse2022": "webpage"}
     assert (by_key["gorse2022"]["year"], by_key["gorse2022"]["month"]) == (2022, 7)
     # An old arXiv id given as eprint and eprintclass.
@@ -135,24 +135,47 @@ def test_two_works_of_one_title_are_two_papers(tmp_path: Path) -> None:
     code, err, entries = _import(tmp_path, "same-title-works.bib")
     assert code == 0, err
     bib = IMPORT / "same-title-works.bib"
-    # The book given twice is one work; someone else's preprint of that title is another paper.
-    assert [e.key for e in entries] == ["nook1957", "pine2021"]
+    # The book given twice is one work; the author's later article, another author's article and someone
+    # else's preprint of that title are other works: each an entry, a manual one told apart by its uid.
+    assert [e.key for e in entries] == ["nook1957", "nook1966", "oak1966", "pine2021"]
+    assert [e.uid for e in entries[:3]] == ["manual:dynamic-gardening", "manual:dynamic-gardening@1966",
+                                            "manual:dynamic-gardening@1966-oak"]
     assert f"not imported: {bib}:26: the same paper as {bib}:3" in err
-    # The book's author's later article and another author's article are other works too, but the sources
-    # file names a manual entry by its title (manual:dynamic-gardening), so its schema refuses them.
-    assert f"not imported: {bib}:10: another work of the same title is in the list as {bib}:3; a manual" in err
-    assert f"not imported: {bib}:19: another work of the same title is in the list as {bib}:3; a manual" in err
-    # Importing the file again: the book by its title, the preprint by its id.
+    assert err.count("not imported: ") == 1
+    # Importing the file again: every work is there already, by its title or by its id.
     code, err, _ = _import(tmp_path, "same-title-works.bib")
     assert code == 1
-    assert f"not imported: {bib}:3: already in the list as " in err and "(the same title)" in err
-    assert f"not imported: {bib}:10: another work of the same title is in the list as " in err
+    for line in (3, 10, 19, 26):
+        assert f"not imported: {bib}:{line}: already in the list as " in err
     assert f"not imported: {bib}:33: already in the list as " in err and "(the same arXiv id)" in err
+
+
+def test_manual_entries_of_one_title_are_one_work_or_told_apart(tmp_path: Path) -> None:
+    """In the sources file: two manual entries of one title that are one work are a duplicate (named by
+    line); two works get uids of their own, and the earlier entry's uid never changes."""
+    from exporter.errors import SourceError
+
+    def table(year: int, kind: str, author: str) -> str:
+        return (f'[[papers]]\ntitle = "Dynamic Gardening"\nauthors = ["{author}"]\ntype = "{kind}"\n'
+                f'publisher = "Hedge Press"\nyear = {year}\n\n')
+
+    path = tmp_path / "papers.toml"
+    path.write_text(table(1957, "book", "Harold Nook") + table(1957, "report", "Harold Nook")
+                    + table(1957, "book", "Irene Oak"), encoding="utf-8")
+    uids = [e.uid for e in sources.load(path).entries]
+    assert uids == ["manual:dynamic-gardening", "manual:dynamic-gardening@1957",
+                    "manual:dynamic-gardening@1957-oak"]
+    path.write_text(table(1957, "book", "Harold Nook") + table(1966, "article-journal", "Harold Nook")
+                    + table(1958, "book", "H. Nook"), encoding="utf-8")
+    with pytest.raises(SourceError) as caught:
+        sources.load(path)
+    assert str(caught.value) == (f"{path}:16: entry 3 (manual:dynamic-gardening): duplicate title "
+                                 "'Dynamic Gardening', already used by entry 1 (line 1)")
 
 
 def test_same_work_rule() -> None:
     """Same title: one work only with compatible year (±1), type and first author; a preprint precedes."""
-    from exporter.records import same_work
+    from exporter.model import same_work
 
     book, article = (1957, "book", "nook"), (1966, "article-journal", "nook")
     assert not same_work(book, article) and not same_work(book, (1957, "book", "oak"))
@@ -182,10 +205,12 @@ def test_manual_entries_keep_every_field_through_import_and_build(tmp_path: Path
     for key, entry in given.items():
         out = written[key]
         assert out.entry_type == entry.entry_type, key
-        for name in ("title", "author", "editor", "journal", "booktitle", "year", "volume", "number", "pages",
-                     "doi", "publisher"):
+        for name in ("title", "author", "editor", "journal", "booktitle", "year", "volume", "number", "doi",
+                     "publisher", "edition", "series", "chapter", "isbn", "issn", "note"):
             if name in entry.fields_dict:
                 assert out[name] == entry[name], (key, name)
+        if "pages" in entry.fields_dict:  # written with one hyphen, which BibTeX styles print as an en dash
+            assert out["pages"] == entry["pages"].replace("--", "-"), key
 
 
 def test_a_table_the_schema_refuses_makes_no_duplicate(tmp_path: Path) -> None:

@@ -20,10 +20,9 @@ from exporter.readers.bibvalues import Problems, date_of, decode, names, pages, 
 from exporter.sources import KEY_RE
 
 # BibTeX and biblatex entry types -> CSL type of a manual entry (sources.TYPES; anything else is a "document").
-# A contribution to a book or proceedings is a "paper-conference": the type with a container and its editors.
 _TYPES = {
-    "inproceedings": "paper-conference", "conference": "paper-conference", "incollection": "paper-conference",
-    "inreference": "paper-conference", "article": "article-journal",
+    "inproceedings": "paper-conference", "conference": "paper-conference", "incollection": "chapter",
+    "inreference": "chapter", "article": "article-journal",
     "techreport": "report", "report": "report", "online": "webpage", "electronic": "webpage", "www": "webpage",
     "book": "book", "mvbook": "book", "bookinbook": "book", "collection": "book", "mvcollection": "book",
     "proceedings": "book", "mvproceedings": "book", "reference": "book", "mvreference": "book", "manual": "book",
@@ -43,7 +42,8 @@ _NOT_INHERITED = frozenset(
 _READ = frozenset(
     "title subtitle booksubtitle author editor year date month journal journaltitle booktitle maintitle volume "
     "number issue pages publisher institution school organization doi url eprint eprinttype eprintclass "
-    "archiveprefix primaryclass arxivid biburl note howpublished abstract keywords crossref xdata".split())
+    "archiveprefix primaryclass arxivid biburl note howpublished abstract keywords crossref xdata "
+    "edition series chapter isbn issn".split())
 # Entries that are no paper: biblatex's @set groups others, @xdata holds fields for others.
 _NOT_PAPERS = {"set": "groups other entries, each imported by itself", "xdata": "holds fields for other entries"}
 
@@ -283,6 +283,9 @@ def _published(values: dict[str, str], problems: Problems) -> dict[str, Any]:
     publisher = next((values[k] for k in ("publisher", "institution", "school", "organization") if values.get(k)), "")
     if publisher:
         out["publisher"] = decode(publisher, "publisher", problems)
+    for name in ("edition", "series", "chapter", "isbn", "issn"):
+        if value := decode(values.get(name, ""), name, problems):
+            out[name] = value
     doi = re.sub(r"(?i)^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", url_of(values.get("doi", "")))
     if doi and not _try("arxiv", doi):
         out["doi"] = doi
@@ -346,6 +349,10 @@ def _entry(line: int, key: str, kind: str, values: dict[str, str], problems: Pro
         fields["url"] = url
     elif url:
         problems.add(f"url {url!r} (not an http(s) URL)")
+    # The note printed in the reference; not one that only held the url read above.
+    note = decode(re.sub(r"\\(?:url|href)\{[^}]*\}(?:\{[^}]*\})?", "", values.get("note", "")), "note", problems)
+    if re.search(r"\w", note):
+        fields["bibnote"] = clean(note)
     abstract = decode(values.get("abstract", ""), "abstract", problems)
     if abstract:
         fields["abstract"] = abstract
@@ -355,5 +362,5 @@ def _entry(line: int, key: str, kind: str, values: dict[str, str], problems: Pro
 def _type(kind: str, values: dict[str, str]) -> str:
     """The CSL type of an entry type; BibTeX's @inbook without a booktitle is a part of a book: the book."""
     if kind == "inbook":
-        return "paper-conference" if values.get("booktitle") else "book"
+        return "chapter" if values.get("booktitle") else "book"
     return _TYPES.get(kind, "document")
