@@ -64,3 +64,11 @@ def label(ident: Identifier, year: int | None = None) -> str:
     """The short venue of a published version, by its identifier (and its record's year)."""
     labeller = LABELS.get(ident.kind)
     return labeller(ident.id, year) if labeller else ident.id
+
+
+def conference_name(proceedings: str) -> str:
+    """The conference a proceedings volume is of (CSL event-title, Zotero's conferenceName):
+    `Proceedings of the 60th Annual Meeting of the ACL (Volume 1: Long Papers)` →
+    `60th Annual Meeting of the ACL`."""
+    name = re.sub(r"^Proceedings of (?:the )?", "", proceedings)
+    return re.sub(r"\s*\((?:Volume|Vol\.)[^)]*\)$", "", name)

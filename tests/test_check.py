@@ -47,9 +47,9 @@ def test_the_committed_list_is_in_order(project: Path) -> None:
     ("name", "old", "new", "line"),
     [
         ("refs.bib", "title = {Finetuned Language Models are Zero-Shot Learners}",
-         "title = {Finetuned language models are zero-shot learners}", 21),
+         "title = {Finetuned language models are zero-shot learners}", 22),
         ("refs.json", '"title": "Finetuned Language Models are Zero-Shot Learners"',
-         '"title": "Finetuned Language Models Are Zero-Shot Learners"', 105),
+         '"title": "Finetuned Language Models Are Zero-Shot Learners"', 109),
         ("refs.ris", "AU  - Wei, Jason", "AU  - Wei, J.", 28),
         ("README.md", "**Finetuned Language Models are Zero-Shot Learners**", "**FLAN**", 15),
     ],

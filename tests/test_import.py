@@ -103,11 +103,12 @@ def test_our_own_refs_bib_round_trips_with_its_keys(workdir: Path) -> None:
 
 def test_unreadable_lines_are_listed_with_their_numbers(workdir: Path) -> None:
     bib = workdir / "refs.bib"
-    bib.write_text((ROOT / "outputs" / "refs.bib").read_text(encoding="utf-8").split("\n\n")[0]
-                   + "\n\n@misc{broken,\n  title = {Unbalanced {brace},\n\n", encoding="utf-8")
+    first = (ROOT / "outputs" / "refs.bib").read_text(encoding="utf-8").split("\n\n")[0]
+    bib.write_text(first + "\n\n@misc{broken,\n  title = {Unbalanced {brace},\n\n", encoding="utf-8")
     code, _, err = run("--sources", "n/papers.toml", "import", str(bib))
     assert code == 0
-    assert re.search(rf"^{re.escape(str(bib))}:20: not imported: block not parsed", err, re.M), err
+    broken = first.count("\n") + 3  # the line of @misc{broken
+    assert re.search(rf"^{re.escape(str(bib))}:{broken}: not imported: block not parsed", err, re.M), err
     assert "imported 1 of 1 papers" in err and "1 lines not understood" in err
 
 

@@ -37,6 +37,7 @@ from hypothesis import strategies as st
 
 from exporter.model import ANTHOLOGY, ARXIV_ABS, Name, Record, apply_overrides, assign_keys, clean, from_latex
 from exporter.sources import ListMeta
+from exporter.venues import conference_name
 from exporter.writers import bibtex, csljson, markdown, ris
 
 SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "csl" / "csl-data.json").read_text(encoding="utf-8"))
@@ -225,7 +226,7 @@ def test_overrides_are_normalised(title: str, venue: str, abstract: str, family:
 # Character pairs that TeX fonts turn into another character: -- – , --- —, `` “, '' ”,
 # ?` ¿, !` ¡ (OT1 and T1), << «, >> », ,, „ (T1). Field values must break them ({}).
 TEX_LIGATURES = re.compile(r"--|``|''|[?!]`|<<|>>|,,")
-TEXT_FIELDS = ("title", "author", "editor", "booktitle", "journal", "journaltitle", "address", "location",
+TEXT_FIELDS = ("title", "author", "editor", "booktitle", "eventtitle", "journal", "journaltitle", "address", "location",
                "publisher", "institution", "school", "howpublished", "organization", "abstract")
 
 
@@ -234,7 +235,9 @@ def bibtex_fields(record: Record, dialect: str) -> dict[str, str]:
     from exporter.writers.bibtex import entry_type  # which field each type has: checked by validate and goldens
 
     expected = {"title": clean(record.title), "abstract": clean(record.abstract)}
-    _, container, publisher, place, _ = entry_type(record, dialect)
+    _, container, publisher, place, _, _ = entry_type(record, dialect)
+    if record.type == "paper-conference" and dialect == "bibtex":  # Zotero's conferenceName
+        expected["eventtitle"] = clean(conference_name(record.container_title))
     if container and container == publisher:
         expected[container] = clean(record.container_title or record.publisher)
     elif container:
@@ -334,7 +337,11 @@ def test_csljson_round_trip(recs: list[Record]) -> None:
         carried = {
             "id": record.id, "type": record.type, "title": record.title, "container-title": record.container_title,
             "publisher": record.publisher, "publisher-place": record.publisher_place, "page": record.page,
-            "DOI": record.DOI, "URL": record.URL, "abstract": record.abstract, "number": record.number,
+            "DOI": record.DOI, "URL": record.URL, "abstract": record.abstract,
+            # As Zotero reads them: a preprint's archive ID, every arXiv id in Extra, the conference name.
+            "number": f"arXiv:{record.number}" if record.number and record.number == record.arxiv else record.number,
+            "note": f"arXiv: {record.arxiv}" if record.arxiv else "",
+            "event-title": conference_name(record.container_title) if record.type == "paper-conference" else "",
         }
         assert {k: item.get(k, "") for k in carried} == carried
         assert item.get("author", []) == [csl_name(n) for n in record.author]
@@ -367,13 +374,13 @@ def ris_expected(record: Record) -> dict[str, Any]:
         # RIS separates several URLs in one UR with `;` (and rispy splits there), so the
         # writer percent-encodes a `;` inside a URL: the format cannot hold it otherwise.
         "urls": [record.URL.replace(";", "%3B")] if record.URL else [],
-        "note": f"arXiv:{record.arxiv}" if record.arxiv else "",
+        "unknown_tag": {"M2": [f"arXiv: {record.arxiv}"]} if record.arxiv else {},  # Zotero's Extra, every type
         "abstract": clean(record.abstract),
     }
     # Where the venue goes depends on the type, as Zotero's RIS import reads it.
     if record.type == "paper-conference":
         values |= {
-            "secondary_title": clean(ris.conference_name(clean(record.container_title))),
+            "secondary_title": clean(conference_name(clean(record.container_title))),
             "custom3": clean(record.container_title),  # C3: the proceedings title
             "publisher": clean(record.publisher),
             "custom1": clean(record.publisher_place),  # C1: Zotero's place for conference papers

@@ -203,7 +203,7 @@ def test_our_own_bibtex_gives_ids_and_keys() -> None:
         anthology = parse_id(record["URL"], "acl") if "aclanthology.org" in record["URL"] else None
         assert paper.acl == anthology and (entry.acl is None or entry.acl == anthology)
         if record.get("number"):  # a preprint: CSL-JSON carries the arXiv id
-            assert paper.arxiv is not None and paper.arxiv.id == record["number"]
+            assert paper.arxiv is not None and f"arXiv:{paper.arxiv.id}" == record["number"]
         assert paper.title == record["title"]
     assert sum(p.acl is not None for p in imported.papers) > 1  # preprints upgraded to their Anthology version
 

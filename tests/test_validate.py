@@ -59,7 +59,7 @@ def outputs(tmp_path: Path) -> Path:
 
 
 # The month of a paper that is still an arXiv preprint (@misc, TY UNPB) in the committed outputs.
-PREPRINT_MONTH = "month = jun,\n  year = {2022},\n  doi = {10.48550/arXiv.2206.11147}"
+PREPRINT_MONTH = "month = jun,\n  year = {2022},\n  day = {22},\n  doi = {10.48550/arXiv.2206.11147}"
 
 
 def edit(path: Path, old: str, new: str) -> None:

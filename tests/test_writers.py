@@ -72,6 +72,45 @@ year = 2001
 doi = "10.5075/epfl-thesis-2366"
 """
 
+BIBLIOGRAPHIC_FIELDS = """\
+[[papers]]
+type = "chapter"
+title = "Nests in Hedgerows"
+authors = ["Elena Sparrow"]
+editors = ["Sofia Wren"]
+venue = "Collected Notes on Hedges"
+publisher = "Hedge Press"
+year = 2003
+chapter = "4"
+pages = "45-60"
+isbn = "978-0-00-000000-3"
+
+[[papers]]
+type = "book"
+title = "A Field Guide to Fences"
+authors = ["Daniel Lark"]
+publisher = "Hedge Press"
+year = 1999
+series = "Garden Handbooks"
+volume = "7"
+edition = "2"
+isbn = "978-0-00-000000-2"
+bibnote = "Revised with new plates"
+
+[[papers]]
+type = "article-journal"
+title = "Moth Flight at the Coast"
+authors = ["Nadia Gull"]
+venue = "Journal of Night Studies"
+year = 2016
+month = 4
+volume = "17"
+issue = "1"
+pages = "1-9"
+issn = "0000-0019"
+bibnote = "Special issue on coasts"
+"""
+
 # Each case: the scenario it covers, as a papers.toml over ids in the committed lock.
 CASES = {
     # The Anthology record leads; the arXiv id stays as eprint; editors, pages, month.
@@ -101,6 +140,9 @@ CASES = {
     # Manual entries (no arXiv or Anthology id), as their publishers show them: a blog post,
     # a technical report, a book and a thesis.
     "manual-entries": MANUAL_ENTRIES,
+    # Fields .bib files carry (invented works): a chapter of an edited book, a book in a series with an
+    # edition, an ISBN and a note, a journal article with an ISSN.
+    "bibliographic-fields": BIBLIOGRAPHIC_FIELDS,
 }
 
 
@@ -127,7 +169,7 @@ def test_golden(case: str, fmt: str, tmp_path: Path, update_golden: bool) -> Non
 # biblatex entry types per record type (@techreport and @phdthesis are biblatex aliases of
 # @report and @thesis that also set their `type`).
 BIBLATEX_TYPES = {"paper-conference": "inproceedings", "article-journal": "article", "article": "online",
-                  "webpage": "online",
+                  "webpage": "online", "chapter": "incollection",
                   "report": "techreport", "book": "book", "thesis": "phdthesis"}
 
 
@@ -163,6 +205,9 @@ def check_bibtex(path: Path, recs: list[Record], year: bool = True) -> None:
         assert entry.fields.get("pages", "").replace("--", "-") == record.page
         if year:
             assert entry.fields["year"] == str(record.year)
+        bibliographic = {"series": record.collection_title, "edition": record.edition, "chapter": record.chapter_number,
+                         "isbn": record.ISBN, "issn": record.ISSN, "note": record.bibnote}
+        assert {k: from_latex(entry.fields.get(k, "")) for k in bibliographic} == bibliographic
 
 
 def check_csljson(path: Path, recs: list[Record]) -> None:
@@ -172,7 +217,12 @@ def check_csljson(path: Path, recs: list[Record]) -> None:
     jsonschema.validate(items, SCHEMA)
     assert [(i["id"], i["title"], i.get("DOI", "")) for i in items] == [(r.id, r.title, r.DOI) for r in recs]
     assert [[a["family"] for a in i["author"]] for i in items] == [[a.family for a in r.author] for r in recs]
-    assert [(i.get("volume", ""), i.get("issue", "")) for i in items] == [(r.volume, r.issue) for r in recs]
+    # A report's number is CSL's number (Zotero's Report Number), every other type's is its issue.
+    assert [(i.get("volume", ""), i.get("number" if r.type == "report" else "issue", "")) for i, r in zip(items, recs)] \
+        == [(r.volume, r.issue) for r in recs]
+    assert [(i.get("edition", ""), i.get("collection-title", ""), i.get("chapter-number", ""), i.get("ISBN", ""),
+             i.get("ISSN", "")) for i in items] == [
+        (r.edition, r.collection_title, r.chapter_number, r.ISBN, r.ISSN) for r in recs]
 
 
 def check_ris(path: Path, recs: list[Record]) -> None:
@@ -181,6 +231,9 @@ def check_ris(path: Path, recs: list[Record]) -> None:
     entries = rispy.load(io.StringIO(path.read_text(encoding="utf-8")))
     assert [(e["id"], e["title"], e.get("doi", "")) for e in entries] == [(r.id, r.title, r.DOI) for r in recs]
     assert [e["authors"] for e in entries] == [[f"{a.family}, {a.given}" for a in r.author] for r in recs]
+    assert [(e.get("edition", ""), e.get("tertiary_title", ""), e.get("issn", ""), e.get("notes", [""])[0])
+            for e in entries] == [(r.edition, r.collection_title, r.ISSN if r.type == "article-journal" else
+                                   r.issue if r.type == "report" else r.ISBN, r.bibnote) for r in recs]
 
 
 def check_markdown(path: Path, recs: list[Record]) -> None:
@@ -193,7 +246,8 @@ def check_markdown(path: Path, recs: list[Record]) -> None:
 # Hayagriva entry type and parent type per record type (docs/formats.md).
 HAYAGRIVA_TYPES = {"paper-conference": ("article", "proceedings"), "article-journal": ("article", "periodical"),
                    "article": ("article", "repository"), "webpage": ("web", "web"), "report": ("report", None),
-                   "book": ("book", None), "thesis": ("thesis", None), "document": ("misc", None)}
+                   "book": ("book", None), "thesis": ("thesis", None), "document": ("misc", None),
+                   "chapter": ("anthos", "anthology")}
 
 
 def check_hayagriva(path: Path, recs: list[Record]) -> None:
@@ -227,13 +281,15 @@ def check_hayagriva(path: Path, recs: list[Record]) -> None:
             assert validate.hayagriva_text(entry["publisher"]["name"]) == "arXiv"
         elif parent_type:
             assert (parent["type"], validate.hayagriva_text(parent["title"])) == (parent_type, record.container_title)
-        holder = parent if parent_type in ("proceedings", "periodical") else entry
+        holder = parent if parent_type in ("proceedings", "periodical", "anthology") else entry
         publisher = holder.get("publisher", {})
         assert validate.hayagriva_text(publisher.get("location", "")) == record.publisher_place
         if parent_type in ("proceedings", "periodical", "web"):
             assert validate.hayagriva_text(publisher.get("name", "")) == record.publisher
-        if record.type == "paper-conference":
+        if record.type in ("paper-conference", "chapter"):
             assert [e["name"] for e in parent.get("editor", [])] == [n.family for n in record.editor]
+        assert (entry.get("edition", ""), serial.get("isbn", ""), serial.get("issn", "")) == (
+            record.edition, record.ISBN, record.ISSN)
     # The real client: Typst cites every entry and renders each with its title and first author.
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copyfile(path, Path(tmp) / "refs.yml")

@@ -12,8 +12,9 @@ from typing import NamedTuple, Sequence
 
 from exporter.model import MONTHS, Name, Record
 from exporter.sources import ListMeta
+from exporter.venues import conference_name
 from exporter.writers import WriteOptions
-from exporter.writers.latex import title_to_latex, to_latex
+from exporter.writers.latex import prose_to_latex, title_to_latex, to_latex
 
 
 # BibTeX splits a name list at `and` between white space (any case) and a name at commas,
@@ -41,13 +42,22 @@ def names_to_bibtex(names: Sequence[Name], unicode: bool = False) -> str:
 
 class EntryType(NamedTuple):
     """How one CSL type is written: its entry type, and the fields it has for the container, the
-    publisher and the place (None: that entry type has no such field), and whether it has pages."""
+    publisher and the place (None: that entry type has no such field), whether it has pages, and which of
+    series, edition, chapter, isbn and issn it has (`note` every type has)."""
 
     name: str
     container: str | None
     publisher: str | None
     place: str | None
     pages: bool
+    extras: frozenset[str] = frozenset()
+
+
+# biblatex's data model (blx-dm.def), so that biber --validate-datamodel stays silent in both dialects.
+_CONFERENCE = frozenset({"series", "chapter", "isbn"})
+_JOURNAL = frozenset({"series", "issn"})
+_PART = frozenset({"chapter"})  # of a report or thesis
+_BOOK = frozenset({"series", "edition", "chapter", "isbn"})
 
 
 # Per dialect and CSL type: what BibTeX styles print (and require: institution, school), and
@@ -56,22 +66,24 @@ class EntryType(NamedTuple):
 # arXiv, said by its eprint fields. A type not listed is written as a document.
 ENTRY_TYPES: dict[str, dict[str, EntryType]] = {
     "bibtex": {
-        "paper-conference": EntryType("inproceedings", "booktitle", "publisher", "address", True),
-        "article-journal": EntryType("article", "journal", None, None, True),
+        "paper-conference": EntryType("inproceedings", "booktitle", "publisher", "address", True, _CONFERENCE),
+        "article-journal": EntryType("article", "journal", None, None, True, _JOURNAL),
+        "chapter": EntryType("incollection", "booktitle", "publisher", "address", True, _BOOK),
         "article": EntryType("misc", "journal", None, None, False),
-        "report": EntryType("techreport", None, "institution", "address", True),
-        "thesis": EntryType("phdthesis", None, "school", "address", True),
-        "book": EntryType("book", None, "publisher", "address", True),
+        "report": EntryType("techreport", None, "institution", "address", True, _PART),
+        "thesis": EntryType("phdthesis", None, "school", "address", True, _PART),
+        "book": EntryType("book", None, "publisher", "address", True, _BOOK),
         "webpage": EntryType("misc", "howpublished", "organization", "address", True),
         "document": EntryType("misc", "howpublished", "organization", "address", True),
     },
     "biblatex": {
-        "paper-conference": EntryType("inproceedings", "booktitle", "publisher", "location", True),
-        "article-journal": EntryType("article", "journaltitle", None, None, True),
+        "paper-conference": EntryType("inproceedings", "booktitle", "publisher", "location", True, _CONFERENCE),
+        "article-journal": EntryType("article", "journaltitle", None, None, True, _JOURNAL),
+        "chapter": EntryType("incollection", "booktitle", "publisher", "location", True, _BOOK),
         "article": EntryType("online", "journaltitle", None, None, False),
-        "report": EntryType("techreport", None, "institution", "location", True),
-        "thesis": EntryType("phdthesis", None, "institution", "location", True),
-        "book": EntryType("book", None, "publisher", "location", True),
+        "report": EntryType("techreport", None, "institution", "location", True, _PART),
+        "thesis": EntryType("phdthesis", None, "institution", "location", True, _PART),
+        "book": EntryType("book", None, "publisher", "location", True, _BOOK),
         "webpage": EntryType("online", "organization", "organization", None, False),
         "document": EntryType("misc", "howpublished", "organization", "location", False),
     },
@@ -103,28 +115,46 @@ def to_fields(record: Record, dialect: str = "bibtex", unicode: bool = False) ->
 
     add("title", title_to_latex(record.title, unicode))
     add("author", names_to_bibtex(record.author, unicode))
-    if record.type in ("paper-conference", "book"):  # editors of the proceedings or collection; of a book
+    if record.type in ("paper-conference", "chapter", "book"):  # editors of the proceedings or book; of a book
         add("editor", names_to_bibtex(record.editor, unicode))
-    _, container, publisher, place, pages = entry_type(record, dialect)
+    _, container, publisher, place, pages, extras = entry_type(record, dialect)
     if container and publisher == container:  # one field for both (biblatex @online: organization)
         add(container, title_to_latex(record.container_title or record.publisher, unicode))
     elif container:
         add(container, title_to_latex(record.container_title, unicode))
+    if record.type == "paper-conference" and not biblatex:
+        # Zotero's conferenceName. BibTeX styles ignore it; biblatex styles would print it after the
+        # booktitle it repeats, so the biblatex dialect leaves it out.
+        add("eventtitle", title_to_latex(conference_name(record.container_title), unicode))
     if biblatex:
         add("date", "-".join(f"{p:02d}" if i else f"{p:04d}" for i, p in enumerate(record.issued)))
     else:
         if len(record.issued) > 1:
             add("month", MONTHS[record.issued[1] - 1], raw=True)  # a macro: styles localise it
         add("year", str(record.year or ""))
+        if len(record.issued) > 2:
+            add("day", str(record.issued[2]))  # BibTeX styles ignore it; Zotero and biber read it
     if place:
         add(place, text(record.publisher_place))
     if publisher and publisher != container:
         # A report's institution or a thesis's school may be given as its venue.
         add(publisher, text(record.publisher or (record.container_title if not container else "")))
+    if "series" in extras:
+        add("series", title_to_latex(record.collection_title, unicode))
     add("volume", text(record.volume))
     add("number", text(record.issue))
+    if "edition" in extras:
+        add("edition", text(record.edition))
+    if "chapter" in extras:
+        add("chapter", text(record.chapter_number))
     if pages:
-        add("pages", record.page.replace("-", "--"))
+        # One hyphen: BibTeX styles (n.dashify) and biber print a range with an en dash either way, and
+        # Zotero keeps it as it is (it would turn `--` into an en dash).
+        add("pages", to_latex(record.page, unicode))
+    if "isbn" in extras:
+        add("isbn", text(record.ISBN))
+    if "issn" in extras:
+        add("issn", text(record.ISSN))
     add("doi", record.DOI)
     add("url", record.URL)
     if record.arxiv:
@@ -133,7 +163,8 @@ def to_fields(record: Record, dialect: str = "bibtex", unicode: bool = False) ->
             add("archivePrefix", "arXiv")
         add("eprinttype", "arxiv")  # Zotero keeps the arXiv id only when it sees eprinttype
         add("eprintclass" if biblatex else "primaryClass", record.arxiv_class)
-    add("abstract", text(record.abstract))
+    add("note", prose_to_latex(record.bibnote, unicode))
+    add("abstract", prose_to_latex(record.abstract, unicode))
     return fields
 
 

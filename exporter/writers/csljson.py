@@ -7,6 +7,7 @@ from typing import Any, Sequence
 
 from exporter.model import Name, Record
 from exporter.sources import ListMeta
+from exporter.venues import conference_name
 from exporter.writers import WriteOptions
 
 
@@ -17,7 +18,19 @@ def name_to_csl(name: Name) -> dict[str, str]:
 
 
 def to_csl(record: Record) -> dict[str, Any]:
-    """One CSL-JSON item; empty variables are left out."""
+    """One CSL-JSON item; empty variables are left out.
+
+    As Zotero's CSL-JSON import reads it: `event-title` is a conference paper's conference name
+    (conferenceName); `note` (Extra) carries the arXiv id of every paper that has one as `arXiv: ID`, the
+    line Zotero's own arXiv import writes; a preprint's `number` is `arXiv:ID` (its archive ID), a report's
+    its report number.
+    """
+    number, issue = record.number, record.issue
+    if number and number == record.arxiv:
+        number = f"arXiv:{number}"
+    elif record.type == "report" and issue:  # a report's number (Zotero's Report Number), not an issue
+        number, issue = issue, ""
+    note = "\n".join(n for n in (record.bibnote, f"arXiv: {record.arxiv}" if record.arxiv else "") if n)
     item: dict[str, Any] = {
         "id": record.id,
         "type": record.type,
@@ -26,15 +39,22 @@ def to_csl(record: Record) -> dict[str, Any]:
         "editor": [name_to_csl(n) for n in record.editor],
         "issued": {"date-parts": [list(record.issued)]} if record.issued else None,
         "container-title": record.container_title,
+        "collection-title": record.collection_title,
+        "event-title": conference_name(record.container_title) if record.type == "paper-conference" else "",
         "publisher": record.publisher,
         "publisher-place": record.publisher_place,
         "page": record.page,
         "volume": record.volume,
-        "issue": record.issue,
+        "issue": issue,
+        "edition": record.edition,
+        "chapter-number": record.chapter_number,
+        "ISBN": record.ISBN,
+        "ISSN": record.ISSN,
         "DOI": record.DOI,
         "URL": record.URL,
         "abstract": record.abstract,
-        "number": record.number,
+        "number": number,
+        "note": note,
     }
     return {k: v for k, v in item.items() if v}
 

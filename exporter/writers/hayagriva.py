@@ -37,6 +37,7 @@ class EntryType(NamedTuple):
 TYPES: dict[str, EntryType] = {
     "paper-conference": EntryType("article", "proceedings"),
     "article-journal": EntryType("article", "periodical"),
+    "chapter": EntryType("anthos", "anthology"),
     "article": EntryType("article", "repository"),
     "report": EntryType("report", None, "Technical report"),
     "thesis": EntryType("thesis", None, "Doctoral dissertation"),
@@ -145,7 +146,7 @@ def to_entry(record: Record) -> dict[str, Any]:
     publisher = {"name": title(record.publisher), "location": escape(record.publisher_place)}
     editors = [person(n) for n in record.editor]
     parent: dict[str, Any] = {}
-    if kind.parent in ("proceedings", "periodical"):
+    if kind.parent in ("proceedings", "periodical", "anthology"):
         parent = {"type": kind.parent, "title": title(record.container_title), "editor": editors,
                   "publisher": publisher, "volume": clean(record.volume), "issue": clean(record.issue)}
         editors, publisher = [], {}
@@ -167,10 +168,13 @@ def to_entry(record: Record) -> dict[str, Any]:
     entry["parent"] = _compact(parent) if set(_compact(parent)) - {"type"} else {}
     entry["publisher"] = publisher
     entry["genre"] = kind.genre
-    if kind.name == "misc":  # how it was published ("GitHub repository"), as Typst reads howpublished
-        entry["note"] = title(record.container_title)
+    entry["edition"] = clean(record.edition)
+    # A misc's note says how it was published ("GitHub repository"), as Typst reads howpublished.
+    notes = (title(record.container_title) if kind.name == "misc" else "", escape(record.bibnote))
+    entry["note"] = "; ".join(n for n in notes if n)
     entry["page-range"] = clean(record.page)
-    entry["serial-number"] = {"doi": clean(record.DOI), "arxiv": clean(record.arxiv), "serial": clean(record.number)}
+    entry["serial-number"] = {"doi": clean(record.DOI), "arxiv": clean(record.arxiv), "serial": clean(record.number),
+                              "isbn": clean(record.ISBN), "issn": clean(record.ISSN)}
     if record.URL.strip():
         problem = url_problem(record.URL.strip())
         if problem:

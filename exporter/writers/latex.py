@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from exporter.model import clean, from_latex
+from exporter.text import balanced
 
 # Each escape is a brace group, like the non-ASCII characters ({\'a}): bibtexparser cuts the
 # first character off a name that starts with a backslash (`A and \%x` gives `x`), and the
@@ -23,8 +24,11 @@ _SPECIALS = {
     "#": r"{\#}",
     "_": r"{\_}",
     "~": r"{\textasciitilde}",
-    "^": r"{\textasciicircum}",
+    "^": r"{\^{}}",  # as LaTeX spells it; Zotero reads {\textasciicircum} as ˆ (U+02C6)
 }
+# Braces in a text where each closes one opened before it: `\{` and `\}` keep BibTeX's count balanced
+# and are what Zotero's BibTeX import reads back as braces ({\textbraceleft} it leaves as it is).
+_BALANCED_BRACES = {**_SPECIALS, "{": r"\{", "}": r"\}"}
 # Character pairs that TeX fonts turn into one other character (-- –, `` “, '' ”, ?` ¿, !` ¡;
 # with T1 fonts also << «, >> », ,, „): an empty group between them keeps the text as written.
 _LIGATURES = frozenset(["--", "``", "''", "?`", "!`", "<<", ">>", ",,"])
@@ -76,6 +80,15 @@ def to_latex(text: str, unicode: bool = False) -> str:
 
     With `unicode`, non-ASCII characters stay as they are (for biber with UTF-8 input).
     """
+    return _to_latex(text, unicode, _SPECIALS)
+
+
+def prose_to_latex(text: str, unicode: bool = False) -> str:
+    """Like `to_latex`, for text no style changes the case of (abstracts, notes): balanced braces as `\\{` `\\}`."""
+    return _to_latex(text, unicode, _BALANCED_BRACES if "{" in text and balanced(text) else _SPECIALS)
+
+
+def _to_latex(text: str, unicode: bool, specials: dict[str, str]) -> str:
     if (unicode or text.isascii()) and _CHANGES.search(text) is None:
         return text  # nothing to escape, encode, break or collapse: most titles, names and venues
     # One line: TeX reads any white space as one space, a blank line in a field is an error,
@@ -83,7 +96,7 @@ def to_latex(text: str, unicode: bool = False) -> str:
     text = re.sub(r"\s+", " ", text)
     out: list[str] = []
     for i, c in enumerate(text):
-        out.append(_SPECIALS.get(c) or (c if c < "\x80" or unicode else _char(c)))
+        out.append(specials.get(c) or (c if c < "\x80" or unicode else _char(c)))
         if text[i : i + 2] in _LIGATURES:
             out.append("{}")  # `a--b` would print an en dash: `a-{}-b` keeps both hyphens
     return "".join(out)

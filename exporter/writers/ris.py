@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from typing import Sequence
 
 from exporter.model import Name, Record, clean
 from exporter.sources import ListMeta
+from exporter.venues import conference_name
 from exporter.writers import WriteOptions
 
 # RIS has no preprint type; UNPB (unpublished work) is the nearest, and the arXiv id is
-# kept in M1, DO and UR.
-TYPES = {"paper-conference": "CPAPER", "article-journal": "JOUR", "article": "UNPB", "report": "RPRT",
+# kept in M2, DO and UR.
+TYPES = {"paper-conference": "CPAPER", "article-journal": "JOUR", "chapter": "CHAP", "article": "UNPB", "report": "RPRT",
          "webpage": "ELEC", "book": "BOOK", "thesis": "THES"}
 
 
@@ -26,18 +26,12 @@ def _name(name: Name) -> str:
     return ", ".join(p for p in (clean(name.family), clean(name.given), clean(name.suffix)) if p)
 
 
-def conference_name(proceedings: str) -> str:
-    """`Proceedings of the 60th Annual Meeting of the ACL (Volume 1: Long Papers)` → `60th Annual Meeting of the ACL`."""
-    name = re.sub(r"^Proceedings of (?:the )?", "", proceedings)
-    return re.sub(r"\s*\((?:Volume|Vol\.)[^)]*\)$", "", name)
-
-
 def to_lines(record: Record) -> list[str]:
     """The tagged lines of one record, `TY` first and `ER` last, as Zotero's RIS import reads them.
 
     Conference papers: T2 the conference name, C3 the proceedings title, C1 the place
-    (Zotero ignores CY there), A2 the editors. Preprints: UNPB with T2 `arXiv`, the
-    arXiv id in M1 (Zotero's Extra), DO and UR.
+    (Zotero ignores CY there), A2 the editors. Preprints: UNPB with T2 `arXiv`, DO and UR. The arXiv id
+    of every paper that has one is in M2 (Zotero's Extra) as `arXiv: ID`; T3 is the series.
     """
     conference = record.type == "paper-conference"
     lines = [_line("TY", TYPES.get(record.type, "GEN"))]
@@ -66,18 +60,24 @@ def to_lines(record: Record) -> list[str]:
         add("CY", record.publisher_place)
     else:  # a preprint: Zotero files UNPB as a journal article, T2 as its publication
         add("T2", record.publisher)
+    add("T3", record.collection_title)
+    report = record.type == "report"
     add("VL", record.volume)
-    add("IS", record.issue)
+    add("IS", "" if report else record.issue)
+    add("ET", record.edition)
     if record.page:
         first, _, last = record.page.partition("-")
         add("SP", first)
         add("EP", last)
+    # Zotero reads SN as a journal article's ISSN, a report's number, anything else's ISBN.
+    add("SN", record.ISSN if record.type == "article-journal" else record.issue if report else record.ISBN)
     add("DO", record.DOI)
     add("UR", record.URL.replace(";", "%3B"))  # RIS separates several URLs in one UR with `;`
-    if record.arxiv:
-        add("M1", f"arXiv:{record.arxiv}")
+    if record.arxiv:  # M2 is Zotero's Extra for every type (M1 is a journal article's issue)
+        add("M2", f"arXiv: {record.arxiv}")
     for tag in record.tags:
         add("KW", tag)
+    add("N1", record.bibnote)
     add("AB", record.abstract)
     lines.append("ER  - ")
     return lines
