@@ -67,6 +67,9 @@ def _latex_decoder() -> Any:
     return LatexNodes2Text(latex_context=context, math_mode="verbatim", keep_comments=False)
 
 
+# What makes a value more than its characters: macros, braces, math, ties, comments, and the ligatures
+# (`1736--1739` is an en dash wherever BibTeX prints it).
+_PLAIN = re.compile(r"[\\{}$~%]|--|``|''|!`|\?`")
 # What pylatexenc reads as more than text in a value with braces: macros, math, comments, ties, alignment
 # and the other specials, and the ligatures (-- `` '' !` ?`).
 _NOT_JUST_BRACES = re.compile(r"[\\$%~&#^_]|--|``|''|!`|\?`")
@@ -74,7 +77,7 @@ _NOT_JUST_BRACES = re.compile(r"[\\$%~&#^_]|--|``|''|!`|\?`")
 
 def from_latex(text: str) -> str:
     """Decode a BibTeX field value (`Jim{\\'e}nez`, `{C}o{E}d{IT}`) to plain Unicode."""
-    if not re.search(r"[\\{}$~%]", text):
+    if _PLAIN.search(text) is None:  # nothing TeX reads as more than its characters
         return clean(text)
     if _NOT_JUST_BRACES.search(text) is None and balanced(text):
         # Only brace groups ({BERT}, {C}o{E}d{IT}: most Anthology titles): pylatexenc keeps their text and the
@@ -201,8 +204,8 @@ _TOKEN = re.compile(
     r"|\{(?P<typo>---|--|``|''|`|'|~)\}"  # {--} {``} {'} {~}
     r"|(?P<bare>``|'')"  # quotes unbraced (some exports convert them so); a bare -- stays as written
 )
-_NEEDS_DECODING = re.compile(r"[\\{}$~%`]|''")
-_RISKY = re.compile(r"[\\$%]")  # syntax left after the known forms: hand it to pylatexenc
+_NEEDS_DECODING = re.compile(r"[\\{}$~%`]|''|--")
+_RISKY = re.compile(r"[\\$%]|--|[?!]`")  # syntax left after the known forms (and TeX's dashes): pylatexenc
 _SPACES = re.compile(r"\s+")
 
 

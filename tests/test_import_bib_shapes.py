@@ -237,3 +237,29 @@ def test_keywords_become_tags() -> None:
     by_key = _by_key(_read("roundtrip.bib"))
     assert by_key["owl2020"]["tags"] == ["owls", "night", "sound"]
     assert "tags" not in by_key["finch2011"]
+
+
+def test_book_parts_editors_of_articles_and_howpublished(tmp_path: Path) -> None:
+    """A chapter typed @book is a chapter; an article's editors, a @misc's howpublished and TeX's dashes
+    are kept; and all of it reaches refs.bib (import -> build --offline)."""
+    import bibtexparser
+
+    by_key = _by_key(_read("book-parts.bib"))
+    assert (by_key["moss:81"]["type"], by_key["moss:81"]["venue"], by_key["moss:81"]["editors"]) == (
+        "chapter", "Studies in Small Plants", ["C. Reed"])
+    assert by_key["lichen:75"]["title"] == "Rocks\u2013and Trees"  # `--` prints an en dash
+    assert by_key["lichen:75"]["editors"] == ["E. Bark", "F. Root"]
+    assert by_key["thyme11"]["venue"] == "From the IPC 2008 website"
+    assert (by_key["sage12"].get("venue"), by_key["sage12"]["url"]) == (None, "https://example.org/tool")
+    code, err, _ = _import(tmp_path, "book-parts.bib")
+    assert code == 0, err
+    result = CliRunner().invoke(main, ["--sources", str(tmp_path / "s" / "papers.toml"), "--outputs",
+                                       str(tmp_path / "out"), "build", "--offline"])
+    assert result.exit_code == 0, result.output
+    written = {e.key: e for e in bibtexparser.parse_file(str(tmp_path / "out" / "refs.bib")).entries}
+    assert (written["moss:81"].entry_type, written["moss:81"]["booktitle"], written["moss:81"]["editor"]) == (
+        "incollection", "Studies in Small Plants", "Reed, C.")
+    assert written["lichen:75"]["editor"] == "Bark, E. and Root, F."
+    assert written["lichen:75"]["title"] == "Rocks{\\textendash}and Trees"
+    assert written["thyme11"]["howpublished"] == "From the {IPC} 2008 website"
+

@@ -115,7 +115,7 @@ def to_fields(record: Record, dialect: str = "bibtex", unicode: bool = False) ->
 
     add("title", title_to_latex(record.title, unicode))
     add("author", names_to_bibtex(record.author, unicode))
-    if record.type in ("paper-conference", "chapter", "book"):  # editors of the proceedings or book; of a book
+    if record.type not in ("report", "thesis"):  # the types biblatex's data model gives editors
         add("editor", names_to_bibtex(record.editor, unicode))
     _, container, publisher, place, pages, extras = entry_type(record, dialect)
     if container and publisher == container:  # one field for both (biblatex @online: organization)
