@@ -403,3 +403,44 @@ def test_hayagriva_refuses_a_url_typst_cannot_read(url: str) -> None:
     with pytest.raises(ExporterError, match=r"^entry k: url .* cannot be read by Typst"):
         hayagriva.write([record])
     assert hayagriva.url_problem("https://example.org/a;b?c=[1]#x") == ""
+
+
+# --- what real .bib files bring: forms LaTeX and BibTeX must still read -------------------------------
+
+
+def test_combining_accents_particles_inside_family_names_and_edited_volumes() -> None:
+    """A combining accent with no precomposed letter becomes a LaTeX accent (pdflatex cannot typeset it as
+    UTF-8); a family name with a lowercase word inside is braced (BibTeX would read `Vázques de` as its von
+    part); an edited volume's editors, already its authors, are written once (BibTeX styles refuse both)."""
+    from pybtex.database.input.bibtex import Parser
+
+    from exporter.model import Name
+    from exporter.writers.bibtex import to_fields, write
+
+    record = Record(id="k", type="book", title="Sp\u0328ores", author=(Name("C\u0328etinkaya", "Bekir"),
+                    Name("V\u00e1zques de Parga", "Luis")), issued=(2000,), publisher="P",
+                    editor=(Name("C\u0328etinkaya", "Bekir"), Name("V\u00e1zques de Parga", "Luis")))
+    fields = dict(to_fields(record))
+    assert fields["author"] == r"{{\k{C}}etinkaya, Bekir and {V{\'a}zques de Parga}, Luis}"
+    assert fields["title"] == r"{S{\k{p}}ores}"
+    assert "editor" not in fields
+    person = Parser().parse_string(write([record])).entries["k"].persons["author"][1]
+    assert (" ".join(person.prelast_names + person.last_names), person.first_names) == (
+        r"{V{\'a}zques de Parga}", ["Luis"])
+
+
+@pytest.mark.parametrize(("kind", "dialect", "entry", "number"), [
+    ("chapter", "biblatex", "inbook", True),  # biblatex's @incollection requires editors: without, @inbook
+    ("chapter", "bibtex", "incollection", True),
+    ("document", "bibtex", "misc", False),  # biblatex's data model has no number for @misc, @online
+    ("webpage", "biblatex", "online", False),
+    ("report", "bibtex", "techreport", True),
+])
+def test_entry_types_keep_to_biblatex_data_model(kind: str, dialect: str, entry: str, number: bool) -> None:
+    from exporter.model import Name
+    from exporter.writers.bibtex import entry_type, to_fields
+
+    record = Record(id="k", type=kind, title="T", author=(Name("Doe", "Jane"),), issued=(2000,),
+                    container_title="Big Book", publisher="P", issue="7")
+    assert entry_type(record, dialect).name == entry
+    assert ("number" in dict(to_fields(record, dialect))) == number

@@ -31,6 +31,10 @@ def name_to_bibtex(name: Name, unicode: bool = False) -> str:
     family = to_latex(name.family, unicode)
     if not name.given and " " in name.family:
         return "{" + family + "}"  # an organisation, or a name that must stay whole
+    words = name.family.split()
+    if len(words) > 1 and words[0][:1].isupper() and any(w[:1].islower() for w in words[1:]):
+        # `Vázques de Parga`: BibTeX would take `Vázques de` for the von part and Parga for the family name.
+        family = "{" + family + "}"
     rest = [_protect(to_latex(p, unicode)) for p in (name.suffix, name.given) if p]
     return ", ".join([_protect(family), *rest])
 
@@ -54,10 +58,11 @@ class EntryType(NamedTuple):
 
 
 # biblatex's data model (blx-dm.def), so that biber --validate-datamodel stays silent in both dialects.
-_CONFERENCE = frozenset({"series", "chapter", "isbn"})
-_JOURNAL = frozenset({"series", "issn"})
-_PART = frozenset({"chapter"})  # of a report or thesis
-_BOOK = frozenset({"series", "edition", "chapter", "isbn"})
+_CONFERENCE = frozenset({"series", "number", "chapter", "isbn"})
+_JOURNAL = frozenset({"series", "number", "issn"})
+_REPORT = frozenset({"number", "chapter"})
+_THESIS = frozenset({"chapter"})
+_BOOK = frozenset({"series", "number", "edition", "chapter", "isbn"})
 
 
 # Per dialect and CSL type: what BibTeX styles print (and require: institution, school), and
@@ -70,8 +75,8 @@ ENTRY_TYPES: dict[str, dict[str, EntryType]] = {
         "article-journal": EntryType("article", "journal", None, None, True, _JOURNAL),
         "chapter": EntryType("incollection", "booktitle", "publisher", "address", True, _BOOK),
         "article": EntryType("misc", "journal", None, None, False),
-        "report": EntryType("techreport", None, "institution", "address", True, _PART),
-        "thesis": EntryType("phdthesis", None, "school", "address", True, _PART),
+        "report": EntryType("techreport", None, "institution", "address", True, _REPORT),
+        "thesis": EntryType("phdthesis", None, "school", "address", True, _THESIS),
         "book": EntryType("book", None, "publisher", "address", True, _BOOK),
         "webpage": EntryType("misc", "howpublished", "organization", "address", True),
         "document": EntryType("misc", "howpublished", "organization", "address", True),
@@ -81,8 +86,8 @@ ENTRY_TYPES: dict[str, dict[str, EntryType]] = {
         "article-journal": EntryType("article", "journaltitle", None, None, True, _JOURNAL),
         "chapter": EntryType("incollection", "booktitle", "publisher", "location", True, _BOOK),
         "article": EntryType("online", "journaltitle", None, None, False),
-        "report": EntryType("techreport", None, "institution", "location", True, _PART),
-        "thesis": EntryType("phdthesis", None, "institution", "location", True, _PART),
+        "report": EntryType("techreport", None, "institution", "location", True, _REPORT),
+        "thesis": EntryType("phdthesis", None, "institution", "location", True, _THESIS),
         "book": EntryType("book", None, "publisher", "location", True, _BOOK),
         "webpage": EntryType("online", "organization", "organization", None, False),
         "document": EntryType("misc", "howpublished", "organization", "location", False),
@@ -91,9 +96,13 @@ ENTRY_TYPES: dict[str, dict[str, EntryType]] = {
 
 
 def entry_type(record: Record, dialect: str) -> EntryType:
-    """How `record` is written in `dialect`."""
+    """How `record` is written in `dialect`. A chapter without editors is biblatex's @inbook (its
+    @incollection requires them)."""
     types = ENTRY_TYPES[dialect]
-    return types.get(record.type, types["document"])
+    kind = types.get(record.type, types["document"])
+    if record.type == "chapter" and dialect == "biblatex" and not record.editor:
+        return kind._replace(name="inbook")
+    return kind
 
 
 def to_fields(record: Record, dialect: str = "bibtex", unicode: bool = False) -> list[tuple[str, str]]:
@@ -115,7 +124,9 @@ def to_fields(record: Record, dialect: str = "bibtex", unicode: bool = False) ->
 
     add("title", title_to_latex(record.title, unicode))
     add("author", names_to_bibtex(record.author, unicode))
-    if record.type not in ("report", "thesis"):  # the types biblatex's data model gives editors
+    if record.type not in ("report", "thesis") and record.editor != record.author:
+        # The types biblatex's data model gives editors; an edited volume's editors are already its authors
+        # (BibTeX styles refuse both: "can't use both author and editor fields").
         add("editor", names_to_bibtex(record.editor, unicode))
     _, container, publisher, place, pages, extras = entry_type(record, dialect)
     if container and publisher == container:  # one field for both (biblatex @online: organization)
@@ -142,7 +153,8 @@ def to_fields(record: Record, dialect: str = "bibtex", unicode: bool = False) ->
     if "series" in extras:
         add("series", title_to_latex(record.collection_title, unicode))
     add("volume", text(record.volume))
-    add("number", text(record.issue))
+    if "number" in extras:
+        add("number", text(record.issue))
     if "edition" in extras:
         add("edition", text(record.edition))
     if "chapter" in extras:

@@ -24,11 +24,18 @@ _SPECIALS = {
     "#": r"{\#}",
     "_": r"{\_}",
     "~": r"{\textasciitilde}",
-    "^": r"{\^{}}",  # as LaTeX spells it; Zotero reads {\textasciicircum} as ˆ (U+02C6)
+    "^": r"{\textasciicircum}",
 }
-# Braces in a text where each closes one opened before it: `\{` and `\}` keep BibTeX's count balanced
-# and are what Zotero's BibTeX import reads back as braces ({\textbraceleft} it leaves as it is).
-_BALANCED_BRACES = {**_SPECIALS, "{": r"\{", "}": r"\}"}
+# In text no style changes the case of (abstracts, notes), as Zotero's BibTeX import reads it back: ^ as
+# {\^{}} (it reads {\textasciicircum} as ˆ, U+02C6; in a title biblatex's case changing breaks \^{}), and
+# braces where each closes one opened before it as \{ \}, which keep BibTeX's count balanced ({\textbraceleft}
+# it leaves as it is).
+_PROSE = {**_SPECIALS, "^": r"{\^{}}"}
+_BALANCED_BRACES = {**_PROSE, "{": r"\{", "}": r"\}"}
+# Combining accents -> the LaTeX accent that puts them on the letter before.
+_ACCENTS = {"\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0304": "=", "\u0306": "u", "\u0307": ".",
+            "\u0308": '"', "\u030a": "r", "\u030b": "H", "\u030c": "v", "\u0323": "d", "\u0327": "c", "\u0328": "k",
+            "\u0331": "b"}
 # Character pairs that TeX fonts turn into one other character (-- –, `` “, '' ”, ?` ¿, !` ¡;
 # with T1 fonts also << «, >> », ,, „): an empty group between them keeps the text as written.
 _LIGATURES = frozenset(["--", "``", "''", "?`", "!`", "<<", ">>", ",,"])
@@ -85,7 +92,7 @@ def to_latex(text: str, unicode: bool = False) -> str:
 
 def prose_to_latex(text: str, unicode: bool = False) -> str:
     """Like `to_latex`, for text no style changes the case of (abstracts, notes): balanced braces as `\\{` `\\}`."""
-    return _to_latex(text, unicode, _BALANCED_BRACES if "{" in text and balanced(text) else _SPECIALS)
+    return _to_latex(text, unicode, _BALANCED_BRACES if "{" in text and balanced(text) else _PROSE)
 
 
 def _to_latex(text: str, unicode: bool, specials: dict[str, str]) -> str:
@@ -96,6 +103,10 @@ def _to_latex(text: str, unicode: bool, specials: dict[str, str]) -> str:
     text = re.sub(r"\s+", " ", text)
     out: list[str] = []
     for i, c in enumerate(text):
+        if not unicode and c in _ACCENTS and out:
+            # A combining accent with no precomposed letter (C̨, Z̃): pdflatex cannot typeset it as UTF-8.
+            out[-1] = "{\\" + _ACCENTS[c] + "{" + out[-1] + "}}"
+            continue
         out.append(specials.get(c) or (c if c < "\x80" or unicode else _char(c)))
         if text[i : i + 2] in _LIGATURES:
             out.append("{}")  # `a--b` would print an en dash: `a-{}-b` keeps both hyphens
@@ -112,7 +123,7 @@ def needs_protection(word: str) -> bool:
     return inner_capital or capital_with_digit or word in PROPER_NOUNS
 
 
-_TITLE_WORD = re.compile(r"[^\W_]+")
+_TITLE_WORD = re.compile(r"(?:[^\W_][\u0300-\u036f]*)+")  # combining accents stay with their letter
 
 
 def _protected(match: re.Match[str]) -> str:
