@@ -201,6 +201,112 @@ def test_manual_entries_pass_every_check(tmp_path: Path, dialect: str) -> None:
     assert result.output.splitlines()[-1] == ("9 passed, 0 failed" if dialect == "bibtex" else "8 passed, 0 failed, 1 skipped")
 
 
+# --- names and links the checks must read as the outputs write them --------------------------
+# Each case: a .bib whose entries become manual entries (`exporter import`), built offline; every
+# check passes, and a control shows the check still fails on a genuinely wrong value.
+
+
+def import_and_build(tmp_path: Path, bib: str) -> Path:
+    """`exporter import X.bib` into a new list, then `exporter build --offline`: its outputs folder."""
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "in.bib").write_text(bib, encoding="utf-8")
+    sources = tmp_path / "sources" / "papers.toml"
+    imported = CliRunner().invoke(main, ["--sources", str(sources), "import", str(tmp_path / "in.bib")])
+    assert imported.exit_code == 0, imported.output
+    built = CliRunner().invoke(main, ["--sources", str(sources), "build", "--offline"])
+    assert built.exit_code == 0, built.output
+    return tmp_path / "outputs"
+
+
+def assert_passes(outputs: Path) -> None:
+    result = run_validate(outputs)
+    failed = [line for line in lines(result).values() if not line.startswith("PASS")]
+    assert not failed, "\n".join(failed)
+    assert result.output.splitlines()[-1] == "9 passed, 0 failed", result.output
+
+
+def test_name_suffix_passes_and_a_wrong_suffix_fails(tmp_path: Path) -> None:
+    outputs = import_and_build(tmp_path, "@book{jolly2020,\n  author = {Jolly, III, James},\n  title = {A Book on Suffixes},\n"
+                                         "  year = {2020},\n  publisher = {Some Press},\n}\n")
+    items = json.loads((outputs / "refs.json").read_text(encoding="utf-8"))
+    assert items[0]["author"] == [{"family": "Jolly", "given": "James", "suffix": "III"}]
+    assert "*James Jolly, III*" in (outputs / "README.md").read_text(encoding="utf-8")
+    assert_passes(outputs)
+    for wrong in ("*James Jolly*", "*James Jolly, IV*"):
+        broken = Path(shutil.copytree(outputs, tmp_path / wrong.strip("*").replace(" ", "_")))
+        edit(broken / "README.md", "*James Jolly, III*", wrong)
+        assert_fails(run_validate(broken, "cross-format"), "cross-format",
+                     f"authors {wrong.strip('*')!r} != refs.json 'James Jolly, III'")
+
+
+VON = """\
+@book{gennep1909,
+  author = {van Gennep, Arnold},
+  title = {The Rites of Passage},
+  year = {1909},
+  publisher = {Emile Nourry},
+}
+@book{brandt1958,
+  author = {von Brandt, Ahasver},
+  title = {Werkzeug des Historikers},
+  year = {1958},
+  publisher = {Kohlhammer},
+}
+@book{geer1920,
+  author = {de Geer, Ingrid},
+  title = {Om Sveriges Jordbruk},
+  year = {1920},
+  publisher = {Norstedt},
+}
+"""
+
+
+def test_von_particles_pass_citationjs_and_a_wrong_particle_fails(tmp_path: Path) -> None:
+    # citation-js reads `van Gennep` from refs.bib as particle `van` and family `Gennep`.
+    outputs = import_and_build(tmp_path, VON)
+    items = json.loads((outputs / "refs.json").read_text(encoding="utf-8"))
+    assert [i["author"][0]["family"] for i in items] == ["van Gennep", "von Brandt", "de Geer"]
+    assert_passes(outputs)
+    for wrong, got in (("von Gennep, Arnold", "von Gennep"), ("Gennep, Arnold", "Gennep")):
+        broken = Path(shutil.copytree(outputs, tmp_path / got.replace(" ", "_")))
+        edit(broken / "refs.bib", "author = {van Gennep, Arnold}", f"author = {{{wrong}}}")
+        assert_fails(run_validate(broken, "citation-js"), "citation-js",
+                     f"refs.bib gennep1909: family names [{got!r}] != ['van Gennep']")
+
+
+COUNCIL = "Council on Cardiopulmonary, Critical Care, Perioperative and Resuscitation"
+
+
+def test_organisation_with_commas_passes_ris_checks_and_a_wrong_name_fails(tmp_path: Path) -> None:
+    # RIS `AU` has no escape for a comma: rispy and citation-js read the name as family, given[, suffix].
+    outputs = import_and_build(tmp_path, f"@techreport{{council2020,\n  author = {{{{{COUNCIL}}}}},\n"
+                                         "  title = {Guidelines for Resuscitation},\n  year = {2020},\n"
+                                         "  publisher = {American Heart Association},\n}\n")
+    assert f'authors = [{{family = "{COUNCIL}"}}]' in (tmp_path / "sources" / "papers.toml").read_text(encoding="utf-8")
+    assert f"AU  - {COUNCIL}\n" in (outputs / "refs.ris").read_text(encoding="utf-8")
+    assert_passes(outputs)
+    edit(outputs / "refs.ris", f"AU  - {COUNCIL}\n", "AU  - Council on Cardiopulmonary, Critical Care\n")
+    assert_fails(run_validate(outputs, "citation-js"), "citation-js",
+                 "refs.ris council2020: family names ['Council on Cardiopulmonary'] != ")
+    assert_fails(run_validate(outputs, "cross-format"), "cross-format",
+                 "refs.ris council2020: authors (('Council on Cardiopulmonary', 'Critical Care'),) != ")
+
+
+def test_url_with_parentheses_passes_and_a_wrong_link_fails(tmp_path: Path) -> None:
+    # README.md percent-encodes the parentheses: `%28`, `%29`.
+    url = "https://en.wikipedia.org/wiki/Transformer_(deep_learning_architecture)"
+    outputs = import_and_build(tmp_path, f"@misc{{transformer,\n  author = {{Wikipedia}},\n"
+                                         "  title = {Transformer (deep learning architecture)},\n  year = {2024},\n"
+                                         f"  publisher = {{Wikimedia}},\n  url = {{{url}}},\n}}\n")
+    encoded = "https://en.wikipedia.org/wiki/Transformer_%28deep_learning_architecture%29"
+    assert f"[[paper]]({encoded})" in (outputs / "README.md").read_text(encoding="utf-8")
+    assert_passes(outputs)
+    edit(outputs / "README.md", f"[[paper]]({encoded})",
+         "[[paper]](https://en.wikipedia.org/wiki/Transformer_%28film%29)")
+    assert_fails(run_validate(outputs, "cross-format"), "cross-format",
+                 "link 'https://en.wikipedia.org/wiki/Transformer_%28film%29' is none of transformer's addresses")
+
+
 # --- each check can fail -----------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -82,6 +82,8 @@ class Paper:
     year: str
     doi: str
     url: str
+    # Each author as the file writes it, where that is one string (RIS `AU`); not compared.
+    written: tuple[str, ...] = field(default=(), compare=False)
 
 
 def _csl_papers(outputs: Path) -> list[Paper]:
@@ -129,7 +131,8 @@ def _ris_papers(outputs: Path) -> list[Paper]:
             family, _, given = author.partition(", ")
             names.append((_norm(family), _norm(given.split(", ")[0])))  # Family, Given[, Suffix]
         papers.append(Paper(str(record.get("id", "")), _norm(record.get("title", "")), tuple(names),
-                            str(record.get("year", "")), record.get("doi", ""), (record.get("urls") or [""])[0]))
+                            str(record.get("year", "")), record.get("doi", ""), (record.get("urls") or [""])[0],
+                            tuple(_norm(a) for a in record.get("authors", []))))
     return papers
 
 
