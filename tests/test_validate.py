@@ -225,6 +225,18 @@ def assert_passes(outputs: Path) -> None:
     assert result.output.splitlines()[-1] == "9 passed, 0 failed", result.output
 
 
+def test_names_from_real_bib_files_typeset(tmp_path: Path) -> None:
+    """Icelandic eth and thorn ({\\dh}, {\\th}: T1 fonts, as paper templates load them) and a particle inside a
+    family name pass every check. (A combining accent with no precomposed letter, {\\k{C}}, typesets with BibTeX;
+    biber writes it to the .bbl as UTF-8, which pdflatex cannot typeset.)"""
+    outputs = import_and_build(tmp_path, "@book{gudmundsson2001,\n  author = {Gu{\\dh}mundsson, {\\TH}{\\'o}r and "
+                                         "V{\\'a}zques{ de }Parga, Luis},\n"
+                                         "  title = {Sagas and Sets},\n  year = {2001},\n  publisher = {Some Press},\n}\n")
+    items = json.loads((outputs / "refs.json").read_text(encoding="utf-8"))
+    assert [a["family"] for a in items[0]["author"]] == ["Guðmundsson", "Vázques de Parga"]
+    assert_passes(outputs)
+
+
 def test_name_suffix_passes_and_a_wrong_suffix_fails(tmp_path: Path) -> None:
     outputs = import_and_build(tmp_path, "@book{jolly2020,\n  author = {Jolly, III, James},\n  title = {A Book on Suffixes},\n"
                                          "  year = {2020},\n  publisher = {Some Press},\n}\n")

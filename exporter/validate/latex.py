@@ -16,8 +16,10 @@ ACL_NATBIB = "acl_natbib.bst"
 
 
 # \tracinglostchars=1: a character no font has is logged ("Missing character"), not silently dropped.
+# T1 fonts, as the ACL, NeurIPS and most journal templates load them: OT1 has no eth or thorn ({\dh}, {\th}).
 _NATBIB_DOC = r"""\documentclass{article}
 \tracinglostchars=1
+\usepackage[T1]{fontenc}
 \usepackage{natbib}
 \usepackage{url}
 \begin{document}
@@ -28,6 +30,7 @@ _NATBIB_DOC = r"""\documentclass{article}
 """
 _BIBLATEX_DOC = r"""\documentclass{article}
 \tracinglostchars=1
+\usepackage[T1]{fontenc}
 \usepackage[backend=biber]{biblatex}
 \addbibresource{refs.bib}
 \begin{document}
