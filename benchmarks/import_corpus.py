@@ -9,8 +9,10 @@ empty list (a fresh process, offline), then
   this script's own (links, `arXiv:` mentions, `eprint` fields; not exporter's readers);
 - imported: the entries written, by kind (arxiv, acl, dblp, manual);
 - reported: the `FILE:LINE: not imported: ...` lines and refusals;
-- lost: truth arXiv and Anthology ids that were neither imported nor on a reported line (the
-  line, or the entry or item it belongs to): papers dropped without a word;
+- lost: truth arXiv and Anthology ids that were neither imported nor accounted for by a reported line
+  (the line, or the entry or item it belongs to) with a true reason: papers dropped without a word, or
+  with a wrong one (a report that the paper has no id, or that it is the same paper as a line whose
+  block holds another id of that kind only);
 - tracebacks: runs that crashed instead of giving one-line errors; seconds: wall time.
 
 The files are read where they are: they are other people's text, never copied into the project.
@@ -28,9 +30,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# New ids (2109.01652) and old ones (hep-th/9711200), after a link, `arXiv:`, `arXiv preprint`, `eprint =`,
+# `arxivid =` or DBLP's `abs/` (braces already stripped from the line).
 ARXIV = re.compile(
-    r"(?:arxiv\.org/(?:abs|pdf|html)/|arxiv[:\s]\s*|eprint\s*=\s*[{\"]\s*|arxivid\s*=\s*[{\"]\s*|abs/)"
-    r"([0-9]{4}\.[0-9]{4,5})", re.IGNORECASE)
+    r"(?:arxiv\.org/(?:abs|pdf|html)/|arxiv[:\s]\s*(?:preprint\s+(?:arxiv:?\s*)?)?|eprint\s*=\s*[\"]?\s*"
+    r"|arxivid\s*=\s*[\"]?\s*|abs/)"
+    r"([0-9]{4}\.[0-9]{4,5}|[a-z][a-z\-]+(?:\.[A-Z]{2})?/[0-9]{7})", re.IGNORECASE)
 ANTHOLOGY = re.compile(r"(?:aclanthology\.org/|aclweb\.org/anthology/(?:[A-Z]/[A-Z][0-9]{2}/)?|10\.18653/v1/)"
                        r"([0-9]{4}\.[a-z0-9\-]+\.[0-9]+|[A-Z][0-9]{2}-[0-9]{4})", re.IGNORECASE)
 DOI = re.compile(r"\b(10\.[0-9]{4,9}/[^\s\"'<>{}(),\]]+)")
@@ -103,17 +108,39 @@ def run(path: Path, exporter: list[str]) -> Row:
                 key = kinds[0] if kinds else "manual"
                 row.imported[key] = row.imported.get(key, 0) + 1
     name = re.escape(str(path.resolve()))
-    reported_lines = {int(m[1]) for m in re.finditer(rf"{name}:(\d+)", result.stderr)}
-    row.reported = len(re.findall(r"not imported", result.stderr))
+    # Each reported line's reason, by the line it names (`FILE:N: not imported: why`, `not imported: FILE:N: why`).
+    reasons: dict[int, str] = {}
+    for line in result.stderr.splitlines():
+        if m := re.search(rf"{name}:(\d+):? (?:not imported: )?(.*)", line):
+            reasons.setdefault(int(m[1]), m[2])
+    row.reported = len(re.findall(r"not imported: ", result.stderr))
     own = owners(text, path.suffix.lower() == ".bib")
+    block_ids: dict[int, set[str]] = {}  # the ids of each paper's block, by the line it starts on
+    for ident, lines in where.items():
+        for n in lines:
+            block_ids.setdefault(own[n - 1], set()).add(ident)
     for ident, lines in sorted(where.items()):
-        kind, value = ident.split(":", 1)
         if ident in imported_ids:
             continue
-        if any(n in reported_lines or own[n - 1] in reported_lines for n in lines):
-            continue
-        row.lost.append(ident)
+        if not any(accounted(ident, reasons.get(n) or reasons.get(own[n - 1]), block_ids, own) for n in lines):
+            row.lost.append(ident)
     return row
+
+
+def accounted(ident: str, reason: str | None, block_ids: dict[int, set[str]], own: list[int]) -> bool:
+    """Whether a reported reason accounts for an id that was not imported: not when there is none, when it
+    says the paper has no id (the regex found one), or when it calls it the same paper as a line whose block
+    holds other ids only."""
+    if reason is None:
+        return False
+    if re.search(r"no (?:arXiv|Anthology|paper) (?:or \w+ )?(?:id|link)|is no arXiv id", reason):
+        return False
+    if m := re.search(r"the same paper as \S*?:(\d+)", reason):
+        other = int(m[1])
+        ids = block_ids.get(own[other - 1] if other <= len(own) else other, set())
+        kind = ident.split(":")[0]
+        return ident in ids or not any(i.startswith(kind + ":") for i in ids)  # a paper without such an id
+    return True
 
 
 def main() -> int:
@@ -121,7 +148,7 @@ def main() -> int:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--show-lost", action="store_true", help="list the ids lost silently")
     args = parser.parse_args()
-    files = sorted(p for p in args.folder.rglob("*") if p.suffix.lower() in (".md", ".markdown", ".bib"))
+    files = sorted(p for p in args.folder.rglob("*") if p.suffix.lower() in (".md", ".markdown", ".bib") and p.is_file())
     exporter = [sys.executable, "-m", "exporter"]
     header = f"{'file':52} {'arXiv':>6} {'ACL':>5} {'DOI':>5} | {'arxiv':>6} {'acl':>5} {'dblp':>5} {'manual':>6} " \
              f"{'reported':>8} {'lost':>5} {'tb':>3} {'sec':>6}"

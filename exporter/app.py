@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -353,6 +354,20 @@ def add_papers(
     return report
 
 
+@contextlib.contextmanager
+def _few_full_collections() -> Any:
+    """Python's cycle collector without its full collections (the young generations are still collected): the
+    objects an import of a 10,000-entry file makes mostly live to its end, and each full collection goes over
+    all of them again (a second or more of the import)."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(thresholds[0], thresholds[1], max(thresholds[2], 1000))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+@_few_full_collections()
 def import_file(
     sources_path: Path,
     file: Path,
@@ -446,7 +461,7 @@ def _add(text: str, src: Sources, lock: Lock, candidates: list[Candidate], refus
     before = copy.deepcopy(lock)
     try:
         trial_text = editing.append_papers(text, [c.toml for c in candidates])
-        trial = sourcesfile.parse(trial_text, path)
+        trial = sourcesfile.parse_appended(trial_text, path, text, [c.rendered for c in candidates])
     except ValueError as exc:  # papers written as an inline array
         raise ExporterError(f"{path}: {exc}") from exc
     # Entries by index: the new ones come after the list's own.
@@ -471,22 +486,23 @@ def _add(text: str, src: Sources, lock: Lock, candidates: list[Candidate], refus
         final_text, final = trial_text, trial
     else:
         final_text = editing.append_papers(text, [c.toml for c in accepted])
-        final = sourcesfile.parse(final_text, path)
+        final = sourcesfile.parse_appended(final_text, path, text, [c.rendered for c in accepted])
     fetched_since(lock, before, final)
     lock.keys = dict(before.keys)
     lock.set_keys({**before.keys, **assigned_keys(final, lock)})
     if not accepted:
         return []
-    shown = {r.id: r for r in build_records(final, lock, upgrades=upgrades, missing_ok=True)}
-    keys = {**lock.keys, **{e.uid: e.key for e in final.entries if e.key}}
     announced = []
-    for entry in final.entries[len(src.entries):] if announce else ():
-        record = shown.get(keys.get(entry.uid, ""))
-        announced.append(f"{'would add' if dry_run else 'added'} {final.path}:{entry.line}: {entry.label}"
-                         + (f" as {record.id}: {record.title}" if record else ""))
-        if entry.label in pending:  # its own record is in; the published version is looked for next time
-            announced.append(f"{final.path}:{entry.line}: {entry.label}: {pending[entry.label]}; "
-                             "'exporter resolve' tries again")
+    if announce:  # (an import says nothing per paper, so builds no records to say it)
+        shown = {r.id: r for r in build_records(final, lock, upgrades=upgrades, missing_ok=True)}
+        keys = {**lock.keys, **{e.uid: e.key for e in final.entries if e.key}}
+        for entry in final.entries[len(src.entries):]:
+            record = shown.get(keys.get(entry.uid, ""))
+            announced.append(f"{'would add' if dry_run else 'added'} {final.path}:{entry.line}: {entry.label}"
+                             + (f" as {record.id}: {record.title}" if record else ""))
+            if entry.label in pending:  # its own record is in; the published version is looked for next time
+                announced.append(f"{final.path}:{entry.line}: {entry.label}: {pending[entry.label]}; "
+                                 "'exporter resolve' tries again")
     if dry_run:
         notify("\n".join(announced))
         show("\n".join(c.toml for c in accepted))

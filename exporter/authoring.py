@@ -18,7 +18,7 @@ from exporter.lock import Lock
 from exporter.model import Work, same_work, split_name
 from exporter.records import preprint_of, records_in_use, titles, works
 from exporter.editing import append_papers, render_table
-from exporter.sources import Entry, Sources, parse
+from exporter.sources import Entry, Sources, parse_appended
 from exporter.text import normalise_title
 
 
@@ -45,8 +45,16 @@ class Candidate:
         """The table as TOML text (rendered once: tomlkit takes a while)."""
 
         if "_toml" not in self.__dict__:
-            object.__setattr__(self, "_toml", _plain_toml(self.table) or render_table(self.table))
+            plain = _plain_toml(self.table)
+            object.__setattr__(self, "_read", self.table if plain else None)
+            object.__setattr__(self, "_toml", plain or render_table(self.table))
         return self.__dict__["_toml"]  # type: ignore[no-any-return]
+
+    @property
+    def rendered(self) -> tuple[str, dict[str, Any] | None]:
+        """`toml`, and the table it reads back as when that is known without reading it: `table`, when rendered
+        plain (`sources.parse_appended`); else None."""
+        return self.toml, self.__dict__["_read"]
 
 
 # A string tomlkit writes as it is between double quotes: no quote, backslash or control character.
@@ -200,7 +208,7 @@ def _screen(candidates: list[Candidate], sources: Sources, lock: Lock
             places.append(place)
     # The sources schema, on all the new tables at once.
     try:
-        parse(append_papers("", [c.toml for c in accepted]), sources.path)
+        parse_appended(append_papers("", [c.toml for c in accepted]), sources.path, "", [c.rendered for c in accepted])
     except SourceError as exc:
         bad = {p.index: p.detail for p in exc.problems if p.index is not None}
         if not bad:

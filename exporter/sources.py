@@ -320,7 +320,12 @@ def parse(text: str, path: Path) -> Sources:
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         line = int(m[1]) if m else None
         raise SourceError(display, line, None, f"invalid TOML: {message}") from exc
+    return _checked(data, text, path)
 
+
+def _checked(data: dict[str, Any], text: str, path: Path) -> Sources:
+    """`parse` once the TOML is read: every check, on `data` (what `text` reads as)."""
+    display = str(path)
     problems: list[SourceError] = []
     lines = _Lines(text)
     for key in data:
@@ -359,6 +364,35 @@ def parse(text: str, path: Path) -> Sources:
         error.problems = problems
         raise error
     return Sources(path, meta, tuple(entries))
+
+
+def parse_appended(text: str, path: Path, head: str, tables: list[tuple[str, dict[str, Any] | None]]) -> Sources:
+    """`parse(text, path)` for a `text` that is `head` (a list without papers: a new list's front matter) followed
+    by new `[[papers]]` tables (`editing.append_papers`), each given as its TOML and, where the caller knows it,
+    the table that TOML reads as (None: read it; the Entries share the tables' lists, which the caller leaves
+    as they are). The same Sources or SourceError, without tomllib reading the tables given (10,000 take it
+    seconds). Any other text, or one that `parse` would clean of control characters, is parsed in full."""
+    rest, tomls = text[len(head):], [toml for toml, _ in tables]
+    if not tables or not text.startswith(head) or rest.lstrip("\n") != "\n".join(tomls) \
+            or not (not head or head.endswith("\n") or rest.startswith("\n")) or re.search(r"(?m)^\s*\[\[", head) \
+            or "\r" in text or strip_controls(text) != text or _CONTROL_ESCAPE.search(text):
+        return parse(text, path)
+    try:
+        data = tomllib.loads(head)
+        papers = [table if table is not None else _one_table(toml) for toml, table in tables]
+    except (ValueError, RecursionError):  # tomllib.TOMLDecodeError is a ValueError
+        return parse(text, path)
+    if "papers" in data:
+        return parse(text, path)
+    return _checked({**data, "papers": papers}, text, path)
+
+
+def _one_table(toml: str) -> dict[str, Any]:
+    """The one `[[papers]]` table `toml` holds; ValueError if it holds anything else."""
+    data = tomllib.loads(toml)
+    if list(data) != ["papers"] or not isinstance(data["papers"], list) or len(data["papers"]) != 1:
+        raise ValueError("not one [[papers]] table")
+    return data["papers"][0]  # type: ignore[no-any-return]
 
 
 def _load_meta(raw: Any, display: str, line: int | None, problems: list[SourceError]) -> ListMeta:

@@ -62,19 +62,8 @@ class _Raw:
 
 def read(text: str) -> Imported:
     """Read BibTeX: one paper per entry with a title or an id; failed blocks, duplicates and bad keys are reported."""
-    import bibtexparser
-
-    # bibtexparser logs each failure with 0-based line numbers; they are reported below instead.
-    logger = logging.getLogger("bibtexparser")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        library = bibtexparser.parse_string(text)
-    finally:
-        logger.setLevel(level)
-    strings = {key.lower(): block.value for key, block in library.strings_dict.items()}
     skipped: list[tuple[int, str]] = []
-    raws = _entries(library.blocks, strings, skipped)
+    raws = _parsed(text, skipped)
     by_key = {r.key.lower(): r for r in reversed(raws) if r.usable_key}  # the first of a key wins
     papers: list[Found] = []
     keys: dict[str, int] = {}
@@ -100,6 +89,27 @@ def read(text: str) -> Imported:
         if found:
             papers.append(found)
     return Imported({}, papers, sorted(skipped))
+
+
+def _parsed(text: str, skipped: list[tuple[int, str]]) -> list[_Raw]:
+    """The file's entries as bibtexparser parses them (`_entries`). Its library is let go on return: the frames
+    LaTeX decoding leaves in cycles (pylatexenc's) keep `read`'s until a full collection, which an import skips
+    (`app.import_file`)."""
+    import bibtexparser
+
+    # bibtexparser logs each failure with 0-based line numbers; they are reported below instead.
+    logger = logging.getLogger("bibtexparser")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        library = bibtexparser.parse_string(text)
+    finally:
+        logger.setLevel(level)
+    strings = {key.lower(): block.value for key, block in library.strings_dict.items()}
+    raws = _entries(library.blocks, strings, skipped)
+    for block in library.failed_blocks:  # their exceptions' tracebacks hold the parser's frames, with the library
+        block.error.__traceback__ = None
+    return raws
 
 
 def _entries(blocks: list[Any], strings: dict[str, str], skipped: list[tuple[int, str]]) -> list[_Raw]:
@@ -257,9 +267,13 @@ def _ids(key: str, values: dict[str, str]) -> dict[str, Identifier]:
 
 def _venue(values: dict[str, str]) -> str:
     """Where the paper appeared: biblatex's journaltitle, BibTeX's journal or booktitle, else the multi-volume
-    work a volume belongs to."""
-    return values.get("booktitle") or values.get("journaltitle") or values.get("journal") or values.get("maintitle") \
-        or ""
+    work a volume belongs to, else how it was published."""
+    venue = values.get("booktitle") or values.get("journaltitle") or values.get("journal") or values.get("maintitle")
+    # Else how it was published ("GitHub repository"), unless that is only its link (read as its url).
+    published = values.get("howpublished", "")
+    if not venue and not re.fullmatch(r"\s*(?:\\(?:url|href)\{[^}]*\}(?:\{[^}]*\})?|https?://\S+)\s*", published):
+        venue = published
+    return venue or ""
 
 
 def _published(values: dict[str, str], problems: Problems) -> dict[str, Any]:
@@ -360,7 +374,10 @@ def _entry(line: int, key: str, kind: str, values: dict[str, str], problems: Pro
 
 
 def _type(kind: str, values: dict[str, str]) -> str:
-    """The CSL type of an entry type; BibTeX's @inbook without a booktitle is a part of a book: the book."""
-    if kind == "inbook":
+    """The CSL type of an entry type; BibTeX's @inbook without a booktitle is a part of a book: the book. A
+    @book that gives a booktitle of its own (not one inherited through crossref) is a chapter of that book,
+    written as a @book by mistake (BibTeX styles ignore a book's booktitle)."""
+    if kind == "inbook" or kind == "book" and not values.get("crossref") and values.get("booktitle") \
+            and values["booktitle"] != values.get("title"):
         return "chapter" if values.get("booktitle") else "book"
     return _TYPES.get(kind, "document")

@@ -8,6 +8,8 @@ reported for its entry (`Problems`); nothing here raises.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Any, Callable
 
 from exporter.model import MONTHS, Name
 from exporter.text import decode_latex  # as model.from_latex, fast on plain brace groups
@@ -42,6 +44,23 @@ def decode(value: str, what: str, problems: Problems) -> str:
     """A field value as plain Unicode; LaTeX that cannot be decoded is reported and read as plain text."""
     if not value:
         return ""
+    if len(value) > 300:  # an abstract, say: not worth keeping
+        return _decode(value, what, problems)
+    text, reported = _decoded(value, what)
+    for line in reported:
+        problems.add(*line)
+    return text
+
+
+@lru_cache(maxsize=1 << 16)
+def _decoded(value: str, what: str) -> tuple[str, tuple[tuple[str, bool], ...]]:
+    """`decode`, once per value (a proceedings volume's title and publisher recur on each of its papers): the text
+    and what it reports."""
+    reported = _Reported()
+    return _decode(value, what, reported), tuple(reported.lines)  # type: ignore[arg-type]
+
+
+def _decode(value: str, what: str, problems: Problems) -> str:
     if "\\" in value:
         value = _MACRO.sub(lambda m: _LOGOS[m[1]], value)
         value = _URL.sub(lambda m: m[1], _HREF.sub(lambda m: m[1], value))
@@ -69,24 +88,85 @@ def names(value: str, what: str, problems: Problems, first_only: bool = False) -
     of `and` (`Miller, D., Firby, J.`) are read as such; each repair is reported. `first_only`: the first
     name alone (for telling works apart), read faster.
     """
-    from bibtexparser.middlewares.names import split_multiple_persons_names
-
     if not value.strip():
         return []
+    return _names_in(value, what, first_only, problems=problems)
+
+
+class _Reported:
+    """What a reading reports (as `Problems` takes it), to be reported for each entry that has the same value."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, bool]] = []
+
+    def add(self, message: str, plain: bool = False) -> None:
+        self.lines.append((message, plain))
+
+
+class _Unread(Exception):
+    """A reading that raised (`__cause__`), and what it had reported."""
+
+    def __init__(self, lines: tuple[tuple[str, bool], ...]) -> None:
+        super().__init__()
+        self.lines = lines
+
+
+def _once(read: Callable[..., list[Name]]) -> Callable[..., list[Name]]:
+    """`read(*values, problems)` done once per values (name lists and names recur: a proceedings volume's
+    editors, an author's papers); what it reported is reported again each time, and what it raised is raised."""
+
+    @lru_cache(maxsize=1 << 16)
+    def reading(*values: Any) -> tuple[tuple[Name, ...], tuple[tuple[str, bool], ...]]:
+        reported = _Reported()
+        try:
+            return tuple(read(*values, reported)), tuple(reported.lines)
+        except Exception as exc:
+            raise _Unread(tuple(reported.lines)) from exc
+
+    def run(*values: Any, problems: Problems) -> list[Name]:
+        try:
+            found, lines = reading(*values)
+        except _Unread as unread:
+            for line in unread.lines:
+                problems.add(*line)
+            raise unread.__cause__ from None  # type: ignore[misc]
+        for line in lines:
+            problems.add(*line)
+        return list(found)
+
+    return run
+
+
+# BibTeX's ` and ` between names, as bibtexparser finds it outside braces (its white space: no other).
+_SEPARATOR = re.compile(r"[ \r\n\t]+[aA][nN][dD][ \r\n\t]+")
+
+
+def _split(value: str) -> list[str]:
+    """bibtexparser's `split_multiple_persons_names`, the same split done by a pattern where it is one: a value
+    without braces or backslashes (most)."""
+    from bibtexparser.middlewares.names import split_multiple_persons_names
+
+    if "{" in value or "}" in value or "\\" in value:
+        return split_multiple_persons_names(value)  # type: ignore[no-any-return]
+    value = value.strip(" \r\n\t")
+    return _SEPARATOR.split(value) if value else []
+
+
+def _read_names(value: str, what: str, first_only: bool, problems: Problems) -> list[Name]:
     if first_only and (cut := _AND.search(value)) and not _BRACES.search(value, 0, cut.start()):
-        return _names(value[:cut.start()], what, problems)
+        return _names(value[:cut.start()], what, problems=problems)
     try:
-        raws = split_multiple_persons_names(value)
+        raws = _split(value)
     except Exception:  # noqa: BLE001 - unbalanced braces and the like
         problems.add(f"its {what} list {_short(value)!r} (it cannot be split into names)")
         return []
     out = []
     for raw in raws[:1] if first_only else raws:
-        out += _names(raw, what, problems)
+        out += _names(raw, what, problems=problems)
     return out
 
 
-def _names(raw: str, what: str, problems: Problems) -> list[Name]:
+def _read_name(raw: str, what: str, problems: Problems) -> list[Name]:
     from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_into_parts
 
     try:
@@ -117,6 +197,10 @@ def _names(raw: str, what: str, problems: Problems) -> list[Name]:
         except InvalidNameError:
             out.append(Name(decode(group, what, problems)))
     return out
+
+
+_names_in = _once(_read_names)
+_names = _once(_read_name)
 
 
 def _name(parts: object, problems: Problems) -> Name:
