@@ -428,7 +428,8 @@ def _had_bom(path: Path) -> bool:
 
 
 def _read_imported(file: Path, notify: Callable[[str], None]) -> str:
-    """The text of a file to import: UTF-8, else (older .bib files) Latin-1, which decodes any byte."""
+    """The text of a file to import: UTF-8, else (older .bib files) Windows-1252 (Latin-1 with “smart quotes”
+    and dashes, as Windows editors save it), else Latin-1, which decodes any byte."""
     try:
         data = file.read_bytes()
     except FileNotFoundError:
@@ -439,6 +440,11 @@ def _read_imported(file: Path, notify: Callable[[str], None]) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
+    try:
+        text = data.decode("cp1252")
+        notify(f"{file}:{line}: not UTF-8; read as Windows-1252")
+        return text
+    except UnicodeDecodeError:
         notify(f"{file}:{line}: not UTF-8; read as Latin-1")
         return data.decode("latin-1")
 

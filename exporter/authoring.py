@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from exporter.errors import SourceError
-from exporter.ids import KINDS, Identifier
+from exporter.ids import KINDS, Identifier, differ
 from exporter.lock import Lock
 from exporter.model import Work, same_work, split_name
 from exporter.records import preprint_of, records_in_use, titles, works
@@ -184,9 +184,12 @@ def _screen(candidates: list[Candidate], sources: Sources, lock: Lock
         norm = normalise_title(candidate.title or candidate.table.get("title", ""))
         marks = [(i.kind, i.id) for i in candidate.idents]
         work = candidate.work if norm and (norm in known or norm in seen_titles) else (None, "", "")
-        listed_title = next((e for e, w in known.get(norm, ()) if same_work(work, w)), None) if norm else None
+        # One title is one paper only when the works agree and no kind of id tells them apart (ids.differ).
+        listed_title = next((e for e, w in known.get(norm, ()) if same_work(work, w)
+                             and not differ(candidate.idents, e.ids.values())), None) if norm else None
         twice = next((seen[m] for m in marks if m in seen), None) or next(
-            (c for c in seen_titles.get(norm, ()) if same_work(work, c.work)), None)
+            (c for c in seen_titles.get(norm, ()) if same_work(work, c.work) and not differ(candidate.idents, c.idents)),
+            None)
         if hit:
             refused.append(f"{candidate.given}: already in the list as {where(sources, hit[0], lock)} ({hit[1]})")
         elif listed_title is not None:

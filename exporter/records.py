@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any, Mapping
 
 from exporter.errors import OfflineError
-from exporter.ids import KINDS, Identifier
+from exporter.ids import KINDS, Identifier, differ
 from exporter.lock import Lock
 from exporter.model import CONVERTERS, Record, Work, apply_overrides, assign_keys, same_work, work_of
 from exporter.sources import Entry, Sources, manual_type
@@ -224,7 +224,8 @@ def same_titles(entries: tuple[Entry, ...], lock: Lock) -> list[tuple[Entry, Ent
         if not norm:
             continue
         work = work_of(record)
-        first = next((e for e, w in seen.get(norm, ()) if same_work(work, w)), None)
+        first = next((e for e, w in seen.get(norm, ()) if same_work(work, w) and not differ(entry.ids.values(),
+                                                                                             e.ids.values())), None)
         if first is not None:
             found.append((entry, first, record.title))
         else:

@@ -62,6 +62,8 @@ def _latex_decoder() -> Any:
     context.add_context_category("exporter", prepend=True, macros=[
         MacroTextSpec("textasciicircum", "^"), MacroTextSpec("textbraceleft", "{"), MacroTextSpec("textbraceright", "}"),
         MacroTextSpec("^", simplify_repl=circumflex),
+        # Text symbols pylatexenc does not know (it would drop them): the ones .bib files and Zotero's export use.
+        *(MacroTextSpec(name, text) for name, text in _SYMBOLS.items()),
     ])
     # Math stays as written ($x^2$): there is no Unicode for most of it.
     return LatexNodes2Text(latex_context=context, math_mode="verbatim", keep_comments=False)
@@ -69,6 +71,12 @@ def _latex_decoder() -> Any:
 
 # What makes a value more than its characters: macros, braces, math, ties, comments, and the ligatures
 # (`1736--1739` is an en dash wherever BibTeX prints it).
+_BARE_PERCENT = re.compile(r"(?<!\\)%")
+_SYMBOLS = {"S": "§", "P": "¶", "copyright": "©", "euro": "€", "pounds": "£", "ddag": "‡", "textless": "<",
+            "textgreater": ">", "textbar": "|", "textbackslash": "\\", "textasciitilde": "~", "textunderscore": "_",
+            **{f"text{name}": chr(0x3B1 + i) for i, name in enumerate(
+                "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho varsigma "
+                "sigma tau upsilon phi chi psi omega".split()) if name != "mu"}}  # \textmu: textcomp's micro sign
 _PLAIN = re.compile(r"[\\{}$~%]|--|``|''|!`|\?`")
 # What pylatexenc reads as more than text in a value with braces: macros, math, comments, ties, alignment
 # and the other specials, and the ligatures (-- `` '' !` ?`).
@@ -79,6 +87,8 @@ def from_latex(text: str) -> str:
     """Decode a BibTeX field value (`Jim{\\'e}nez`, `{C}o{E}d{IT}`) to plain Unicode."""
     if _PLAIN.search(text) is None:  # nothing TeX reads as more than its characters
         return clean(text)
+    if "%" in text:  # a bare % in a field is a percent sign (`50% gain`), not a comment eating the rest
+        text = _BARE_PERCENT.sub(r"\\%", text)
     if _NOT_JUST_BRACES.search(text) is None and balanced(text):
         # Only brace groups ({BERT}, {C}o{E}d{IT}: most Anthology titles): pylatexenc keeps their text and the
         # rest as they are, and takes ~1 ms a value. Checked equal to it on the 487,803 such values among the

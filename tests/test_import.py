@@ -168,10 +168,14 @@ def test_a_latin1_bib_and_a_url_in_howpublished(workdir: Path) -> None:
                     "  howpublished = {\\url{https://github.com/tatsu-lab/stanford_alpaca}},\n}\n\n"
                     "@misc{schmidhuber2015deep,\n  author = {J\u00fcrgen Schmidhuber},\n"
                     "  title = {Deep Learning in Neural Networks: An Overview},\n  year = {2015},\n}\n"
-                    .encode("latin-1"))
+                    .encode("latin-1")
+                    # Windows editors save Latin-1 with their own quotes and dashes (Windows-1252).
+                    + "\n@misc{quotes,\n  author = {Ada Moss},\n  title = {\u201cSmart\u201d Quotes \u2013 and a Dash},\n"
+                      "  year = {2020},\n}\n".encode("cp1252"))
     code, _, err = run("--sources", "g/papers.toml", "--outputs", "out", "import", str(bib))
     assert code == 0, err
-    assert f"{bib}:11: not UTF-8; read as Latin-1" in err
+    assert f"{bib}:11: not UTF-8; read as Windows-1252" in err
+    assert load(workdir / "g" / "papers.toml").entries[2].overrides["title"] == "\u201cSmart\u201d Quotes \u2013 and a Dash"
     entries = load(workdir / "g" / "papers.toml").entries
     assert entries[0].overrides["url"] == "https://github.com/tatsu-lab/stanford_alpaca"
     assert entries[0].overrides["publisher"] == "GitHub" and entries[0].key == "alpaca"

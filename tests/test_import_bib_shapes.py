@@ -265,3 +265,35 @@ def test_book_parts_editors_of_articles_and_howpublished(tmp_path: Path) -> None
     assert written["lichen:75"]["title"] == "Rocks{\\textendash}and Trees"
     assert written["thyme11"]["howpublished"] == "From the {IPC} 2008 website"
 
+
+
+def test_different_ids_of_one_kind_are_never_the_same_paper(tmp_path: Path) -> None:
+    """One title, one author, one year, but two arXiv ids: two papers (the title check is for papers that no id
+    tells apart); the same id again is the same paper."""
+    code, err, entries = _import(tmp_path, "two-ids-one-title.bib")
+    assert code == 0, err
+    assert [e.key for e in entries] == ["first", "second"]
+    bib = IMPORT / "two-ids-one-title.bib"
+    assert f"not imported: {bib}:18: the same paper as {bib}:2" in err and err.count("not imported: ") == 1
+
+
+def test_comments_symbols_escaped_urls_aliases_and_macros() -> None:
+    """`%` comment lines between fields (as biber skips them: the eprint after one was lost), TeX symbols and a
+    bare percent sign (pylatexenc dropped them, or the rest of the title), a URL's escaped tilde, crossref through
+    an `ids` alias, nested xdata, an undefined macro (reported), month macros joined with `#`, and Google
+    Scholar's old-style arXiv ids."""
+    imported = _read("comments-and-macros.bib")
+    by_key = _by_key(imported)
+    (fern,) = [p for p in imported.papers if p.fields.get("key") == "fern2021"]
+    assert fern.ids == {"arxiv": Identifier("arxiv", "2106.09685")}
+    gain = by_key["gain2020"]
+    assert gain["title"] == "A 50% Gain in § 3 <b> €"
+    assert (gain["url"], gain["bibnote"], gain["venue"]) == ("http://example.edu/~doe/gain.pdf", "Published January",
+                                                             "IEEE_J_GARDEN")
+    assert (10, "macro 'IEEE_J_GARDEN' in the journal of entry 'gain2020' is not defined in the file (an @string "
+                "of another file?); read as its name") in imported.skipped
+    assert (by_key["chapter1"]["type"], by_key["chapter1"]["venue"], by_key["chapter1"]["editors"]) == (
+        "chapter", "The Collection", ["Cora Reed"])
+    assert (by_key["nested"]["publisher"], by_key["nested"]["series"]) == ("Macmillan", "Big Series")
+    (old,) = [p for p in imported.papers if p.fields.get("key") == "oldid"]
+    assert old.ids == {"arxiv": Identifier("arxiv", "hep-th/9711200")}

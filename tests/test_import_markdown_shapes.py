@@ -63,7 +63,7 @@ def test_plain_text_years_make_manual_entries() -> None:
     assert manual["Adversarial Example Generation with Syntactically Controlled Paraphrase Networks"] == {
         "title": "Adversarial Example Generation with Syntactically Controlled Paraphrase Networks",
         "authors": ["Mohit Iyyer", "John Wieting", "Kevin Gimpel", "Luke Zettlemoyer"],
-        "type": "document", "venue": "NAACL 2018", "year": 2018, "url": "https://www.example.org/papers/scpn.pdf",
+        "type": "paper-conference", "venue": "NAACL", "year": 2018, "url": "https://www.example.org/papers/scpn.pdf",
     }
     assert manual["Certified Robustness to Adversarial Word Substitutions"]["year"] == 2019  # (EMNLP'19)
     assert manual["Towards Robustness Against Natural Language Word Substitutions"]["authors"] == ["Xinshuai Dong"]
@@ -123,3 +123,130 @@ def test_a_thousand_papers() -> None:
     text = "# L\n\n## Papers\n\n" + "".join(item.format(n=n) for n in range(1, 1001))
     imported = read("list.md", text)
     assert len(imported.papers) == 1000 and imported.skipped == []
+
+
+def test_link_labels_are_never_titles() -> None:
+    """`[[pdf]]`, `论文：URL`, `Paper: URL`, `[blog]`, `[slides]`: the title is the Title column, the bold paragraph
+    above a list of labelled links, or the text before the links; the code is the link labelled Code."""
+    text, imported = _read("label-links.md")
+    assert [(p.line, _ids(Imported({}, [p], []))[0], p.title) for p in imported.papers] == [
+        (_line(text, "| Multitask"), "2110.08207", "Multitask Prompted Training Enables Zero-Shot Task Generalization"),
+        (_line(text, "**Finetuned"), "2109.01652", "Finetuned Language Models Are Zero-Shot Learners"),
+        (_line(text, "**Self-Instruct"), "2212.10560",
+         "Self-Instruct: Aligning Language Models with Self-Generated Instructions"),
+        (_line(text, "- **Visual"), "2304.08485", "Visual Instruction Tuning"),
+        (_line(text, "- Unnatural"), "2212.09689",
+         "Unnatural Instructions: Tuning Language Models with (Almost) No Human Labor"),
+        (_line(text, "- [docs]"), "2302.04166", ""),  # only labels: no title (arXiv gives it)
+    ]
+    code = [p.fields.get("code", "") for p in imported.papers]
+    assert code == ["https://github.com/bigscience-workshop/promptsource", "https://github.com/google-research/FLAN",
+                    "https://github.com/yizhongw/self-instruct", "https://github.com/haotian-liu/LLaVA", "", ""]
+    assert imported.skipped == []
+
+
+def test_a_heading_with_only_details_below_is_a_paper() -> None:
+    """`### Title` over its authors, venue and `[[paper]]` link is one paper (a manual entry without an id); the
+    heading above it stays the section."""
+    text, imported = _read("plain-heading-papers.md")
+    assert [(p.line, p.title) for p in imported.papers] == [
+        (_line(text, "### Finetuned"), "Finetuned Language Models Are Zero-Shot Learners"),
+        (_line(text, "### TD-MPC2"), "TD-MPC2: Scalable, Robust World Models for Continuous Control"),
+        (_line(text, "### Instruction Induction"),
+         "Instruction Induction: From Few Examples to Natural Language Task Descriptions"),
+        (_line(text, "- [Super"), "Super-NaturalInstructions: Generalization via Declarative Instructions on 1600+ "
+                                  "NLP Tasks"),
+    ]
+    assert _ids(imported) == ["2109.01652", "", "2205.10782", "2204.07705"]
+    assert imported.papers[1].fields == {
+        "title": "TD-MPC2: Scalable, Robust World Models for Continuous Control",
+        "authors": ["Nicklas Hansen", "Hao Su", "Xiaolong Wang"], "type": "paper-conference", "venue": "ICLR",
+        "year": 2024, "url": "https://openreview.net/forum?id=Oxh5CstDJU",
+    }
+    assert imported.meta["section"] == "Instruction tuning" and imported.meta["intro"] == "Notes on each paper."
+    assert imported.papers[3].fields == {"section": "Benchmarks"} and "footer" not in imported.meta
+    assert imported.skipped == []
+
+
+def test_html_headings_are_sections() -> None:
+    text, imported = _read("html-headings.md")
+    assert _ids(imported) == ["2304.03277", "2109.01652", "2304.08485"]
+    assert imported.meta == {"heading": "Instruction tuning papers", "intro": "A list with HTML headings.",
+                             "section": "Survey"}
+    assert [p.fields.get("section") for p in imported.papers] == [None, "Text", "Vision"]
+    assert imported.skipped == []
+
+
+def test_references_as_papers_print_them() -> None:
+    """`Family, Given, et al. "Title." Venue. Year.`: the arXiv id in the text, else a manual entry; an arXiv URL with
+    junk after the id still names it."""
+    text, imported = _read("references.md")
+    assert [(p.line, _ids(Imported({}, [p], []))[0], p.title) for p in imported.papers] == [
+        (_line(text, "**[1]**"), "2109.01652", "Finetuned Language Models Are Zero-Shot Learners"),
+        (_line(text, "**[2]**"), "", "Notes on an Analytical Engine for Instructions"),
+        (_line(text, "**[3]**"), "2110.08207", "Multitask Prompted Training Enables Zero-Shot Task Generalization"),
+        (_line(text, "- Babbage"), "", "A Difference Engine for Prompts"),
+    ]
+    assert imported.papers[1].fields == {
+        "title": "Notes on an Analytical Engine for Instructions", "authors": ["Ada Lovelace"],
+        "type": "paper-conference", "venue": "Advances in Neural Information Processing Systems", "year": 2014,
+        "url": "https://www.example.org/papers/engine.pdf",
+    }
+    assert imported.papers[3].fields["authors"] == ["Charles Babbage"]
+    assert imported.papers[3].fields["type"] == "article-journal"
+    assert imported.skipped == []
+
+
+def test_author_lists_venues_and_short_dates() -> None:
+    text, imported = _read("author-forms.md")
+    manual = {p.title: p.fields for p in imported.papers if not p.ids}
+    graphs = manual["A Network Model of Invented Graphs"]  # BibTeX order, joined by " and "
+    assert graphs["authors"] == ["Ada Lovelace", "Charles Babbage", "Mary Fairfax Somerville"]
+    assert (graphs["venue"], graphs["year"], graphs["type"]) == ("IEEE TNN", 2009, "article-journal")
+    code = manual["A Benchmark for Invented Code"]  # `*Ada Lovelace et al. ICML.*`
+    assert (code["authors"], code["venue"], code["year"], code["type"]) == (["Ada Lovelace"], "ICML", 2023,
+                                                                           "paper-conference")
+    dated = manual["A Submission With Authors"]  # `ICLR 24 – Oct 2023`
+    assert (dated["venue"], dated["year"], dated["month"]) == ("ICLR", 2023, 10)
+    assert (manual["A Preprint Dated Briefly"]["year"], manual["A Preprint Dated Briefly"]["month"]) == (2023, 10)
+    assert (manual["A Paper at ICLR"]["venue"], manual["A Paper at ICLR"]["year"]) == ("ICLR", 2024)  # `ICLR 24`
+    assert imported.skipped == [(_line(text, "3."), "list item 'An Anonymous Submission' has no arXiv or Anthology "
+                                 "id and shows no authors ('Anonymous' is none): a manual entry needs them; not "
+                                 "imported")]
+    assert _ids(imported)[-1] == "2109.01652"
+
+
+def test_citations_in_the_intro_and_the_lists_own_works() -> None:
+    """Ids cited in the intro's prose are no papers of the list (reported); the list's own works before its papers
+    are imported but are not its default section, and one listed again later is imported there."""
+    text, imported = _read("own-works.md")
+    assert [(p.line, _ids(Imported({}, [p], []))[0], p.fields.get("section")) for p in imported.papers] == [
+        (_line(text, "- [Unnatural"), "2212.09689", "Our works"),
+        (_line(text, "- [Finetuned"), "2109.01652", None),
+        (_line(text, "- [Self-Instruct") + 8, "2212.10560", None),
+        (_line(text, "- [Visual"), "2304.08485", "Multimodal"),
+    ]
+    assert imported.meta["section"] == "Instruction tuning"
+    assert imported.meta["intro"].startswith('<p align="center">Models now follow')
+    again = _line(text, "- [Self-Instruct")
+    assert imported.skipped == [
+        (_line(text, "<p"), "paragraph cites [1] https://arxiv.org/abs/2304.08485 in its prose: a citation, not a "
+                            "paper of the list; not imported"),
+        (_line(text, "Many works"), "paragraph cites [2] https://arxiv.org/abs/2204.07705 in its prose: a citation, "
+                                    "not a paper of the list; not imported"),
+        (again, "list item 'Self-Instruct: Aligning Language Models with Self-Generated Instructions' in 'Our works' "
+                f"(the list's own works) is listed again at line {again + 8}: imported there"),
+    ]
+
+
+def test_nested_items_linking_the_lists_own_pages_are_each_reported() -> None:
+    text, imported = _read("nested-local-pages.md")
+    assert _ids(imported) == ["2109.01652", "2212.10560"]
+    assert imported.skipped == [
+        (_line(text, "  - [Multitask"), "list item 'Multitask Prompted Training Enables Zero-Shot Task "
+                                        "Generalization' links only 'notes/t0/', a page of the list's own repository, "
+                                        "and no paper: not imported"),
+        (_line(text, "  - [Scaling"), "list item 'Scaling Instruction-Finetuned Language Models' links only "
+                                      "'notes/flan-t5/', a page of the list's own repository, and no paper: not "
+                                      "imported"),
+    ]

@@ -137,8 +137,8 @@ def test_awesome_style_list() -> None:
         "section": "Benchmarks",
         "title": "Instruction Induction",
         "authors": ["Or Honovich", "Uri Shaham", "Samuel R. Bowman", "Omer Levy"],
-        "type": "document",
-        "venue": "ACL 2023",
+        "type": "paper-conference",
+        "venue": "ACL",
         "year": 2023,
     }
     # Sections: the first one is the list's default, later ones are named.

@@ -7,6 +7,8 @@ Order matters: an entry is named (its uid) by its first id in this order.
 
 from __future__ import annotations
 
+from typing import Iterable
+
 from exporter.errors import IdentifierError
 from exporter.ids import acl, arxiv, dblp
 from exporter.ids.base import IdKind, Identifier
@@ -35,3 +37,10 @@ def parse_id(text: str, kind: str | None = None) -> Identifier:
     labels = [k.label for k in KINDS.values()]
     either = " or ".join([", ".join(labels[:-1]), labels[-1]] if len(labels) > 1 else labels)
     raise IdentifierError(f"{text!r} is not an {either} id, URL or DOI")
+
+
+def differ(a: Iterable[Identifier], b: Iterable[Identifier]) -> bool:
+    """Whether two papers name different ids of one kind (two arXiv ids): then they are two papers, whatever
+    their titles say (a list's generic link label, a shared title). Ids of different kinds can be one paper."""
+    mine = {i.kind: i.id for i in a}
+    return any(i.kind in mine and mine[i.kind] != i.id for i in b)

@@ -28,8 +28,10 @@ _TYPES = {
     "proceedings": "book", "mvproceedings": "book", "reference": "book", "mvreference": "book", "manual": "book",
     "phdthesis": "thesis", "mastersthesis": "thesis", "thesis": "thesis",
 }
-# `arXiv preprint arXiv:2109.01652`, `arXiv:2109.01652`, `abs/2109.01652` (DBLP's CoRR volume).
-_ARXIV_IN_TEXT = re.compile(r"(?i)(?:\barxiv\s*:?\s*|\babs/)([a-z\-]*(?:\.[a-z]{2})?/?[0-9][0-9.]*(?:v[0-9]+)?)")
+# `arXiv preprint arXiv:2109.01652`, `arXiv:2109.01652`, `abs/2109.01652` (DBLP's CoRR volume), and
+# Google Scholar's old-style `arXiv preprint hep-th/9711200`.
+_ARXIV_IN_TEXT = re.compile(
+    r"(?i)(?:\barxiv(?:\s+preprint)?\s*:?\s*|\babs/)([a-z\-]*(?:\.[a-z]{2})?/?[0-9][0-9.]*(?:v[0-9]+)?)")
 _ARXIV_VENUE = re.compile(r"(?i)\barxiv\b|^\s*corr\b")
 _PUBLISHED_TYPES = ("inproceedings", "conference", "article", "incollection", "inbook")
 # Fields a child does not take from its `crossref` parent: its own title, people, ids and links (biber's
@@ -43,7 +45,7 @@ _READ = frozenset(
     "title subtitle booksubtitle author editor year date month journal journaltitle booktitle maintitle volume "
     "number issue pages publisher institution school organization doi url eprint eprinttype eprintclass "
     "archiveprefix primaryclass arxivid biburl note howpublished abstract keywords crossref xdata "
-    "edition series chapter isbn issn".split())
+    "edition series chapter isbn issn ids".split())
 # Entries that are no paper: biblatex's @set groups others, @xdata holds fields for others.
 _NOT_PAPERS = {"set": "groups other entries, each imported by itself", "xdata": "holds fields for other entries"}
 
@@ -65,6 +67,9 @@ def read(text: str) -> Imported:
     skipped: list[tuple[int, str]] = []
     raws = _parsed(text, skipped)
     by_key = {r.key.lower(): r for r in reversed(raws) if r.usable_key}  # the first of a key wins
+    for raw in raws:  # biblatex's `ids`: other keys of the entry, which crossref and xdata may name
+        for alias in raw.values.get("ids", "").split(","):
+            by_key.setdefault(alias.strip().lower(), raw)
     papers: list[Found] = []
     keys: dict[str, int] = {}
     for raw in raws:
@@ -102,7 +107,7 @@ def _parsed(text: str, skipped: list[tuple[int, str]]) -> list[_Raw]:
     level = logger.level
     logger.setLevel(logging.CRITICAL)
     try:
-        library = bibtexparser.parse_string(text)
+        library = bibtexparser.parse_string(_without_comments(text))
     finally:
         logger.setLevel(level)
     strings = {key.lower(): block.value for key, block in library.strings_dict.items()}
@@ -110,6 +115,34 @@ def _parsed(text: str, skipped: list[tuple[int, str]]) -> list[_Raw]:
     for block in library.failed_blocks:  # their exceptions' tracebacks hold the parser's frames, with the library
         block.error.__traceback__ = None
     return raws
+
+
+_BRACE = re.compile(r"(?<!\\)[{}]")
+_TRAILING_COMMENT = re.compile(r",\s*%.*$")
+
+
+def _without_comments(text: str) -> str:
+    """`text` without the `%` comments between an entry's fields, as biber reads them: a line starting with `%`
+    and a `% ...` after a field's comma, outside any value (bibtexparser took `% note\n  eprint` for one
+    field's name, and lost the eprint). Lines are blanked, not removed: line numbers stay."""
+    if "%" not in text:
+        return text
+    lines = text.split("\n")
+    depth = 0  # braces open before the line: 1 between the fields of an @entry{...}, 0 in an @entry(...)
+    for number, line in enumerate(lines):
+        if depth <= 1 and "%" in line:
+            if line.lstrip().startswith("%"):
+                lines[number] = ""
+                continue
+            if (m := _TRAILING_COMMENT.search(line)) and depth + _depth(line[:m.start()]) <= 1 \
+                    and "\\" not in line[m.start():m.start() + 3]:
+                line = lines[number] = line[:m.start() + 1]
+        depth = max(0, depth + _depth(line))
+    return "\n".join(lines)
+
+
+def _depth(text: str) -> int:
+    return sum(1 if b == "{" else -1 for b in _BRACE.findall(text))
 
 
 def _entries(blocks: list[Any], strings: dict[str, str], skipped: list[tuple[int, str]]) -> list[_Raw]:
@@ -122,11 +155,12 @@ def _entries(blocks: list[Any], strings: dict[str, str], skipped: list[tuple[int
     for block in blocks:
         line = (block.start_line or 0) + 1
         if isinstance(block, Entry):
-            values = {}
+            values, undefined = {}, []
             for f in block.fields:
                 if (name := f.key.lower()) in _READ and name not in values:
-                    values[name] = _value(str(f.value), f.enclosing != "no-enclosing", strings)
+                    values[name] = _value(str(f.value), f.enclosing != "no-enclosing", strings, undefined, name)
             raws.append(_Raw(line, block.key, block.entry_type.lower(), values))
+            raws[-1].problems += _undefined(line, block.key, undefined)
         elif isinstance(block, DuplicateFieldKeyBlock) and isinstance(block.ignore_error_block, Entry):
             raws.append(_unprocessed(line, block.ignore_error_block, strings))
             for name in sorted(block.duplicate_keys):
@@ -155,15 +189,28 @@ def _entries(blocks: list[Any], strings: dict[str, str], skipped: list[tuple[int
 def _unprocessed(line: int, entry: Any, strings: dict[str, str]) -> _Raw:
     """An entry bibtexparser's middlewares did not reach: enclosures and macros are resolved here."""
     values: dict[str, str] = {}
+    undefined: list[tuple[str, str]] = []
     for f in entry.fields:
         if (name := f.key.lower()) in _READ and name not in values:
-            values[name] = _value(str(f.value), False, strings)
-    return _Raw(line, entry.key, entry.entry_type.lower(), values)
+            values[name] = _value(str(f.value), False, strings, undefined, name)
+    return _Raw(line, entry.key, entry.entry_type.lower(), values, _undefined(line, entry.key, undefined))
 
 
-def _value(value: str, enclosed: bool, strings: dict[str, str]) -> str:
+def _undefined(line: int, key: str, undefined: list[tuple[str, str]]) -> list[tuple[int, str]]:
+    return [(line, f"macro {macro!r} in the {name} of entry {key!r} is not defined in the file (an @string of "
+                   "another file?); read as its name") for name, macro in undefined]
+
+
+# BibTeX's own macros: the months (`month = jan`; `"Published " # jan` is "Published January").
+_MONTH_MACROS = {m[:3].lower(): m for m in ("January February March April May June July August September October "
+                                           "November December").split()}
+
+
+def _value(value: str, enclosed: bool, strings: dict[str, str], undefined: list[tuple[str, str]] | None = None,
+           name: str = "") -> str:
     """A field value with `#` concatenations of strings and macros joined (bibtexparser expands only a lone
-    macro); `enclosed`: bibtexparser has already removed the braces or quotes around it."""
+    macro); `enclosed`: bibtexparser has already removed the braces or quotes around it. A macro the file does
+    not define is read as its name, and added to `undefined` (with the field's `name`)."""
     if enclosed:
         return value
     parts, depth, quoted, current = [], 0, False, []
@@ -180,8 +227,14 @@ def _value(value: str, enclosed: bool, strings: dict[str, str]) -> str:
     for part in (p.strip() for p in parts):
         if part[:1] in ('"', "{") and len(part) > 1:
             out.append(part[1:-1])
+        elif part.lower() in strings:
+            out.append(strings[part.lower()])
+        elif part.lower() in _MONTH_MACROS:
+            out.append(_MONTH_MACROS[part.lower()] if len(parts) > 1 else part)  # alone, date_of reads it
         else:
-            out.append(strings.get(part.lower(), part))
+            if undefined is not None and part and not part.isdigit():
+                undefined.append((name, part))
+            out.append(part)
     return "".join(out)
 
 
@@ -205,8 +258,8 @@ def _resolved(raw: _Raw, by_key: dict[str, _Raw], problems: Problems,
                 problems.add(f"{name} {ref!r} refers back to the entry; not followed")
                 continue
             seen.add(ref.lower())
-            inherited = _resolved(parent, by_key, Problems(parent.line, parent.key), chain) if name == "crossref" \
-                else parent.values
+            # (An @xdata entry may itself name @xdata entries: all of their fields are inherited.)
+            inherited = _resolved(parent, by_key, Problems(parent.line, parent.key), chain)
             for k, v in inherited.items():
                 if name == "xdata" or k not in _NOT_INHERITED:
                     values.setdefault(k, v)

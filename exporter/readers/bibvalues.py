@@ -256,7 +256,9 @@ def pages(value: str) -> str:
 
 def url_of(value: str) -> str:
     """A URL as BibTeX writers escape it (`\\url{...}`, `paper\\_files`) made plain."""
-    if "\\" not in value:
+    if "\\" not in value and "{" not in value:
         return value.strip()
     value = re.sub(r"^\s*\\url\{(.*)\}\s*$", r"\1", value.strip())
+    # The tilde as Mendeley, JabRef and hand-written files spell it: {~}, \~{}, \textasciitilde{}, $\sim$.
+    value = re.sub(r"\{~\}|\\~\{\}|\{?\\textasciitilde\}?(?:\{\})?|\$\\sim\$|\\~(?![a-zA-Z])", "~", value)
     return re.sub(r"\{?\\([_%&#$~])\}?", r"\1", value).strip()

@@ -28,6 +28,10 @@ _BADGE = re.compile(rf"\[{_IMAGE}\]\([^)]*\)|{_IMAGE}")  # an image, or a linked
 _ASIDE = re.compile(r"(?i)\b(?:news|updates?|announcements?|changelog|citation|cite|contributors?|acknowledge?ments?"
                     r"|star history|contact|license)\b")
 _MD = MarkdownIt("commonmark").enable("table")
+_WRAPPER = re.compile(r"</?(?:div|p|center|section|span)\b[^>]*>", re.IGNORECASE)  # tags around a heading
+_HTML_HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1\s*>", re.IGNORECASE | re.DOTALL)
+# A section of the list's own works (`## Our works`), shown before its papers: never the list's default section.
+_OWN = re.compile(r"(?i)\b(?:our|my) (?:own )?(?:\w+ )?(?:works?|papers?|surveys?|projects?|publications?)\b")
 
 
 @dataclass
@@ -42,6 +46,7 @@ class _Block:
     raw: str = ""  # the source (comments, empty items)
     table: int = 0  # which table a row belongs to
     label: bool = False  # an item whose nested items are the papers
+    titled: bool = False  # a heading whose plain text is the title of the paper below it
 
     @property
     def inline(self) -> Inline:
@@ -54,11 +59,15 @@ class _Block:
 def read(text: str) -> Imported:
     """Read a Markdown paper list: its front matter, papers (with section, code, note, date) and what was not understood."""
     lines = text.splitlines()
-    blocks = _heading_papers(_nest(_blocks(_MD.parse(text), lines)))
+    blocks = _heading_papers(_label_groups(_nest(_blocks(_MD.parse(text), lines))))
     skipped: list[tuple[int, str]] = []
     read_blocks: list[tuple[_Block, list[Paper]]] = []
     for block in _tables(blocks):
-        read_blocks.append((block, _read(block) if block.kind in WHAT and not block.label else []))
+        found = _read(block) if block.kind in WHAT and not block.label else []
+        if found and all(paper.citation for paper in found):  # ids cited in a paragraph's prose: no papers
+            skipped += [(block.line, paper.refused) for paper in found]
+            found = []
+        read_blocks.append((block, found))
     headings = [i for i, (b, _) in enumerate(read_blocks) if b.kind == "heading"]
     aside = _asides(read_blocks)
     # The papers with an id mark where the list is (a link in the intro or a News section is no paper).
@@ -106,19 +115,37 @@ def read(text: str) -> Imported:
         if block.kind == "comment" and (hidden := _hidden_ids(block)):
             skipped += [(line, f"{', '.join(urls)}: inside an HTML comment (hidden on the page), not imported")
                         for line, urls in hidden]
-    section = ""
-    nothing = set()
+    section, own = "", False
+    nothing = {line for line, _ in skipped}
+    # The list's own works (`## Our works`) before its papers: never its default section, and a paper listed
+    # again in the list's sections is imported there, in its section.
+    listed: dict[tuple[str, str], list[int]] = {}  # id -> the lines of its papers outside such sections
+    for block, found in read_blocks[start:footer]:
+        if block.kind == "heading":
+            own = bool(_OWN.search(clean(block.paragraphs[0].text) if block.paragraphs else ""))
+        elif not own:
+            for x in (x for paper in found if not paper.refused for x in paper.ids.values()):
+                listed.setdefault((x.kind, x.id), []).append(block.line)
+    own, decided = False, False
     for i, (block, found) in enumerate(read_blocks[start:footer], start=start):
         if block.kind == "heading":
             section = clean(block.paragraphs[0].text) if block.paragraphs else ""
+            own = bool(_OWN.search(section))
         elif found:
             for paper in found:
                 skipped.extend(paper.problems)
                 if paper.refused:
                     skipped.append((block.line, paper.refused))
                     continue
-                if not papers and section:
-                    meta["section"] = section
+                again = [n for x in paper.ids.values() for n in listed.get((x.kind, x.id), []) if n > block.line]
+                if own and again:
+                    skipped.append((block.line, f"{WHAT[block.kind]} {paper.title!r} in {section!r} (the list's own "
+                                                f"works) is listed again at line {again[0]}: imported there"))
+                    continue
+                if not decided and not own:
+                    decided = True
+                    if section:
+                        meta["section"] = section
                 papers.append(_found(block.line, paper, section, meta.get("section", "")))
         elif block.kind == "table":
             skipped.append((block.line, "table without paper links (results or data, not papers), not read"))
@@ -207,6 +234,21 @@ def _html_block(content: str, line: int, table: int, blocks: list[_Block], depth
     if content.lstrip().startswith("<!--"):
         blocks.append(_Block("comment", line, raw=content, depth=depth))
         return table
+    if headings := list(_HTML_HEADING.finditer(content)):  # `<h2 id="survey">Survey</h2>`: a heading
+        if len(headings) == 1 and not _WRAPPER.sub("", _HTML_HEADING.sub("", content)).strip():
+            m = headings[0]  # `<div align="center"><h1>…</h1></div>`: the whole block is the heading
+            blocks.append(_Block("heading", line, [rules.from_html(m[2], line)], level=int(m[1]), raw=content))
+            return table
+        pos = 0
+        for m in headings:
+            if _WRAPPER.sub("", content[pos:m.start()]).strip():
+                table = _html_block(content[pos:m.start()], line + content.count("\n", 0, pos), table, blocks, depth)
+            at = line + content.count("\n", 0, m.start())
+            blocks.append(_Block("heading", at, [rules.from_html(m[2], at)], level=int(m[1]), raw=m[0]))
+            pos = m.end()
+        if not _WRAPPER.sub("", content[pos:]).strip():
+            return table
+        return _html_block(content[pos:], line + content.count("\n", 0, pos), table, blocks, depth)
     rows = list(re.finditer(r"<tr\b[^>]*>(.*?)(?=<tr\b|</tbody|</table|\Z)", content, re.IGNORECASE | re.DOTALL))
     if not rows:
         inline = rules.from_html(content, line)
@@ -243,32 +285,100 @@ def _nest(blocks: list[_Block]) -> list[_Block]:
             j += 1
         merged = _Block("item", head.line, list(head.paragraphs), head.depth, raw=head.raw)
         subtree_blocks: list[_Block] = []
+        subtrees = []
         k = i + 1
         while k < j:
             m = k + 1
             while m < j and blocks[m].depth > blocks[k].depth:
                 m += 1
-            subtree = blocks[k:m]
-            if any(b.kind == "item" and rules.paperlike(b.inline) for b in subtree) or subtree[0].kind != "item":
+            subtrees.append(blocks[k:m])
+            k = m
+        # `- **Title**` with `- 论文：URL` and `- 代码：URL` under it: the links are the parent's (one paper at most).
+        labels = [t for t in subtrees if len(t) == 1 and t[0].kind == "item" and rules.label_item(t[0].inline)]
+        if labels and _distinct_ids([head, *(t[0] for t in labels)]) <= 1 and rules.own_title(head.inline) \
+                and not rules.paperlike(head.inline):
+            subtrees = [t for t in subtrees if not any(t is label for label in labels)]
+            for label in labels:
+                merged.paragraphs += label[0].paragraphs
+        for subtree in subtrees:
+            # A nested item of its own: one with a paper, or one titled link to a page of the list's repository.
+            if any(b.kind == "item" and (rules.paperlike(b.inline) or rules.local_links(b.inline)) for b in subtree) \
+                    or subtree[0].kind != "item":
                 subtree_blocks += _nest(subtree)
             else:
                 for sub in subtree:
                     merged.paragraphs += sub.paragraphs
-            k = m
         merged.label = any(b.kind == "item" for b in subtree_blocks) and not rules.paperlike(merged.inline)
         out += [merged, *subtree_blocks]
         i = j
     return out
 
 
+def _distinct_ids(blocks: list[_Block]) -> int:
+    return len({(i.kind, i.id) for b in blocks for k in b.inline.links if k.web and (i := rules.ident(k.url))})
+
+
+def _label_groups(blocks: list[_Block]) -> list[_Block]:
+    """`**Title**` alone in a paragraph, then a list of `论文：URL`, `Code: URL` items: one paper."""
+    out: list[_Block] = []
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        j = i + 1
+        if block.kind == "para" and block.depth == 0 and block.inline.strong and not block.inline.links \
+                and rules.own_title(block.inline):
+            while j < len(blocks) and blocks[j].kind == "item" and not blocks[j].label \
+                    and blocks[j].depth == blocks[i + 1].depth and rules.label_item(blocks[j].inline):
+                j += 1
+        group = blocks[i + 1:j]
+        if group and _distinct_ids(group) <= 1 and any(rules.paper_link(k) for b in group for k in b.inline.links):
+            out.append(_Block("para", block.line, [p for b in (block, *group) for p in b.paragraphs]))
+        else:
+            out += blocks[i:j]
+        i = j
+    return out
+
+
+def _heading_paper(blocks: list[_Block], i: int) -> int:
+    """For a heading with plain text: the end of the blocks below it when they are one paper's details (a paper
+    link or id, no title of their own, no list of several papers), else 0."""
+    heading = blocks[i]
+    text = clean(heading.paragraphs[0].text) if heading.paragraphs else ""
+    if not text or heading.paragraphs[0].links or rules.generic(text) or _ASIDE.search(text):
+        return 0
+    j = i + 1
+    while j < len(blocks) and blocks[j].kind not in ("heading", "head"):
+        j += 1
+    below = [b for b in blocks[i + 1:j] if b.kind in ("para", "item")]
+    if not below or any(b.kind not in ("para", "item", "code", "comment", "other") for b in blocks[i + 1:j]):
+        return 0
+    if any(b.label or rules.own_title(b.inline, lead=True) for b in below) or _distinct_ids(below) > 1:
+        return 0
+    return j if any(rules.paper_link(k) for b in below for k in b.inline.links) else 0
+
+
 def _heading_papers(blocks: list[_Block]) -> list[_Block]:
-    """`### [Title](https://arxiv.org/abs/...)` with details below: the heading and its text are one paper."""
+    """`### [Title](https://arxiv.org/abs/...)` with details below: the heading and its text are one paper; so is
+    `### Title` with only the paper's details and link below it."""
     out: list[_Block] = []
     current: _Block | None = None
-    for block in blocks:
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        i += 1
         if block.kind == "heading" and block.paragraphs and rules.has_ids(block.paragraphs[0]):
             current = _Block("head", block.line, list(block.paragraphs), level=block.level)
             out.append(current)
+            continue
+        if block.kind == "heading" and (end := _heading_paper(blocks, i - 1)):
+            head = _Block("head", block.line, list(block.paragraphs), level=block.level, titled=True)
+            out.append(head)
+            for below in blocks[i:end]:
+                if below.kind in ("para", "item"):
+                    head.paragraphs += below.paragraphs
+                else:
+                    out.append(below)
+            current, i = None, end
             continue
         if current is not None and block.kind in ("para", "item") and not rules.paperlike(block.inline):
             current.paragraphs += block.paragraphs
@@ -325,15 +435,16 @@ def _hidden_ids(block: _Block) -> list[tuple[int, list[str]]]:
 def _front(lines: list[str], read_blocks: list[tuple[_Block, list[Paper]]], top: int | None, end: int,
            meta: dict[str, Any]) -> None:
     """Heading, badges and intro from the lines before `end` (1-based, exclusive)."""
-    skip = -1
+    skip = skip_to = -1
     badges: list[str] = []
     if top is not None:
         block = read_blocks[top][0]
         meta["heading"], skip = clean(block.paragraphs[0].text) if block.paragraphs else "", block.line
+        skip_to = block.line + block.raw.count("\n")  # an HTML heading over several lines
         badges += _BADGE.findall(lines[block.line - 1])  # `# Awesome X [![Awesome](badge.svg)](link)`
     intro: list[str] = []
     for number, line in enumerate(lines[: end - 1], start=1):
-        if number == skip:
+        if skip <= number <= skip_to:
             continue
         found = _BADGE.findall(line)
         if found and not _BADGE.sub("", line).strip():
@@ -353,10 +464,22 @@ def _front(lines: list[str], read_blocks: list[tuple[_Block, list[Paper]]], top:
 
 def _read(block: _Block) -> list[Paper]:
     """The papers a block names: one, none, or (a table cell listing several papers) several."""
+    if block.titled:  # `### Title` with its details below: the heading is the title, the details start with authors
+        column = {"title": block.paragraphs[0]}
+        if len(block.paragraphs) > 1 and (names := rules.plain_authors(_unlinked(block.paragraphs[1]))):
+            column["authors"] = Inline(names, block.paragraphs[1].line)
+        paper = rules.read_paper(block.kind, block.inline, block.paragraphs[1:], column)
+        return [paper] if paper else []
     if block.kind != "row":
         paper = rules.read_paper(block.kind, block.inline, block.paragraphs, {})
         return [paper] if paper else []
-    column = {rules.COLUMNS[name]: cell for name, cell in zip(block.columns, block.cells) if name in rules.COLUMNS}
+    column: dict[str, Inline] = {}
+    for name, cell in zip(block.columns, block.cells):
+        role = rules.COLUMNS.get(name)
+        # Two title columns (`Title` and `Paper`): the one with a title, not the one with `[[pdf]]`.
+        if role and (role != "title" or role not in column or rules.generic(column[role].text)
+                     and not rules.generic(cell.text)):
+            column[role] = cell
     whole = Inline(line=block.line)
     for cell in block.cells:
         whole.extend(cell, " | ")
@@ -367,6 +490,11 @@ def _read(block: _Block) -> list[Paper]:
         return _several(block, whole)
     paper = rules.read_paper("row", whole, [whole], column)
     return [paper] if paper else []
+
+
+def _unlinked(inline: Inline) -> str:
+    """A paragraph's text before its first link."""
+    return inline.text[: inline.links[0].start] if inline.links else inline.text
 
 
 def _several(block: _Block, whole: Inline) -> list[Paper]:

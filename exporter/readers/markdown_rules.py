@@ -23,22 +23,50 @@ _GENERIC = frozenset(
     "paper papers pdf arxiv abs abstract html code link links project page projectpage github gitlab repo "
     "repository website homepage home blog demo data dataset datasets slides video poster openreview url "
     "huggingface hf model models doi official here bib bibtex citation acl anthology semantic scholar pwc "
-    "with stars source codebase doc docs".split()
+    "with stars source codebase doc docs preprint supplementary supp appendix talk colab notebook full text "
+    "论文 代码 源码 项目 主页 链接 地址 原文 博客 数据 数据集 演示 视频 文档 下载".split()
 )
+# Link texts (and labels: `代码：URL`) that name a code repository; a project page only when nothing else does.
 _CODE_TEXTS = frozenset(
-    {"code", "github", "gitlab", "project", "project page", "repo", "repository", "official code", "source code"}
+    {"code", "github", "gitlab", "repo", "repository", "official code", "source code", "codebase", "代码", "源码",
+     "github repo", "official implementation", "implementation"}
 )
+_PAGE_TEXTS = frozenset({"project", "project page"})
+# Labels inside a paper's details (`**Authors:**`): no title.
+_FIELD_LABELS = frozenset("authors author venue conference year published publication keywords tags tldr tl dr "
+                          "summary note notes date links 作者 会议 年份 摘要".split())
+_PAPER_TEXTS = frozenset("paper pdf arxiv abs abstract openreview preprint html full text 论文 原文".split())
+# Names that are no author.
+_NO_AUTHOR = re.compile(r"(?i)^(?:anonymous(?: authors?)?|anon|et\.? al|etc|others|unknown|n/?a)$")
 _CODE_HOSTS = re.compile(r"^https?://(?:www\.)?(?:github\.com|gitlab\.com)/", re.IGNORECASE)
+_ARXIV_TEXT = re.compile(r"(?<![\w/.])arxiv\s*[:\uff1a]?\s*((?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?)"
+                         r"(?![\w/]|\.\d)", re.IGNORECASE)
+_ARXIV_URL = re.compile(r"(?i)^https?://(?:www\.|export\.|browse\.|aps\.)?arxiv\.org/(?:abs|pdf|html)/"
+                        r"(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[a-z]{2})?/\d{7})(?:v\d+)?(?!\d)")
 _BARE_URL = re.compile(r"https?://[^\s<>()\[\]]*[^\s<>()\[\].,;:!?'\"*_]")
 _DATE = re.compile(r"(?<![\w./])((?:19|20)\d{2})[./](1[0-2]|0?[1-9])(?!\d|[./]\d)")  # 2021.4, 2023.10, [2023/04]
 _MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 _DAY_DATE = re.compile(r"\b(?:\d{1,2}\s+)?(" + "|".join(_MONTHS) + r")[a-z]*\.?,?\s+((?:19|20)\d{2})\b", re.IGNORECASE)
+# `Oct 23` (a month and a two-digit year; not `Mar 14 2022`, a day)
+_MONTH_YY = re.compile(r"\b(" + "|".join(m.title() for m in _MONTHS) + r")[a-z]*\.?\s+(\d{2})(?![\d:])"
+                       r"(?!,?\s*(?:19|20)\d{2})")
 _YEAR = re.compile(r"(?<![\w.])(?:19|20)\d{2}(?![\w.]\d)")
 # A venue and year as plain text: `ICLR 2020.`, `(NeurIPS'22)`, `ACM Computing Surveys, 2022`, `CVPR' 14`.
 _VENUE_YEAR = re.compile(
     r"(?P<venue>[A-Za-z][\w&+\-]*(?:[ \-][A-Za-z&+][\w&+\-]*){0,6}?)[ ,]*"
     r"(?:(?P<year>(?:19|20)\d{2})|['\u2019]\s?(?P<yy>\d{2}))(?![\w.]\d|\d)"
 )
+# Venues a two-digit year may follow without an apostrophe (`ICLR 24`).
+_KNOWN_VENUES = ("ICLR|ICML|NeurIPS|NIPS|ACL|EMNLP|NAACL|EACL|AACL|COLING|CoNLL|COLM|TACL|CVPR|ICCV|ECCV|WACV|AAAI"
+                 "|IJCAI|KDD|WWW|SIGIR|WSDM|CIKM|AISTATS|UAI|COLT|CoRL|ICRA|IROS|ICASSP|Interspeech|LREC|TMLR|JMLR")
+_VENUE_YY = re.compile(rf"(?<![\w-])(?P<venue>{_KNOWN_VENUES})[ -]?(?P<yy>\d{{2}})(?![\w.]|\.\d)")
+# A venue that is a journal (CSL article-journal), and one that is only where a preprint is (no venue type).
+_JOURNAL = re.compile(r"(?i)\b(?:journal|transactions|trans\.|letters|magazine|reviews?|surveys|TNN\w*|T?PAMI|IJCV"
+                      r"|JMLR|TMLR|TACL|JAIR|Nature|Science|PNAS|CACM|TASLP|TKDE|TIP|TOG|Access|Neurocomputing"
+                      r"|Neural Networks|Computational Linguistics|Artificial Intelligence)\b")
+_CONFERENCE = re.compile(r"(?i)\b(?:conference|conf\.|proceedings|proc\.|workshop|symposium|meeting|congress)\b")
+_PREPRINT = re.compile(r"(?i)^(?:arxiv|corr|preprint|arxiv preprint|biorxiv|medrxiv|ssrn|openreview|tech(?:nical)? report"
+                       r"|blog|github)\b")
 # A bold venue tag such as **ACL 2023** or **[NeurIPS'22]** is no title.
 _VENUE_LIKE = re.compile(r"^[\[(]?[A-Za-z][A-Za-z&\-. ]{0,30}?[\s\-]*(?:(?:19|20)\d{2}|['\u2019]\s?\d{2})[\])]?$")
 _NEWS = re.compile(r"^\W*(?:19|20)\d{2}[-/.]\d{1,2}\b")  # `2024-09-26 Our paper ...`: news, not a title
@@ -91,6 +119,9 @@ class Inline:
         if not in_link:
             for m in _BARE_URL.finditer(text):
                 self.links.append(Link(self.line_at(start), start + m.start(), start + m.end(), "", m[0]))
+            for m in _ARXIV_TEXT.finditer(text):  # `arXiv preprint arXiv:1506.02640`: the id, as a link to it
+                self.links.append(Link(self.line_at(start), start + m.start(), start + m.end(), "",
+                                       f"https://arxiv.org/abs/{m[1]}"))
 
     def newline(self) -> None:
         self.text += "\n"
@@ -200,13 +231,20 @@ class Paper:
     list_date: str = ""
     problems: list[tuple[int, str]] = field(default_factory=list)
     refused: str = ""  # why a paper without ids cannot be a manual entry (reported, never a Found)
+    citation: bool = False  # ids cited in a paragraph's prose: reported wherever it stands
 
 
 def ident(url: str) -> Identifier | None:
     try:
         return parse_id(url)
     except IdentifierError:
-        return None
+        pass
+    if m := _ARXIV_URL.match(url):  # junk after the id: `http://arxiv.org/pdf/1112.6209.pdf&embed`
+        try:
+            return parse_id(m[0])
+        except IdentifierError:
+            return None
+    return None
 
 
 def bad_id_links(inline: Inline) -> list[str]:
@@ -222,12 +260,22 @@ def has_ids(inline: Inline) -> bool:
 
 
 def generic(text: str) -> bool:
-    """Link text that names the kind of link (`[paper]`, `PDF`, `Code`), not the paper."""
+    """Link text that names the kind of link (`[paper]`, `PDF`, `Code`, `论文`, a number), not the paper."""
     plain = clean(text)
     if re.fullmatch(r"\[.*\]", plain) or re.match(r"https?://", plain):
         return True
     words = re.sub(r"[^\w\s]", " ", plain.lower()).split()
-    return all(w in _GENERIC for w in words)
+    return all(w in _GENERIC or w.isdigit() or (w[0] == "v" and w[1:].isdigit()) for w in words)
+
+
+def _label(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text).lower().split())
+
+
+def _field_label(text: str) -> bool:
+    """Bold text that labels a detail (`**Authors:**`), not the paper."""
+    words = _label(text).split()
+    return bool(words) and all(w in _FIELD_LABELS or w in _GENERIC for w in words)
 
 
 def paperlike(inline: Inline) -> bool:
@@ -241,7 +289,72 @@ def navigation(inline: Inline) -> bool:
 
 
 def is_code(link: Link) -> bool:
-    return bool(_CODE_HOSTS.match(link.url)) or re.sub(r"[^\w\s]", "", link.text).strip().lower() in _CODE_TEXTS
+    return bool(_CODE_HOSTS.match(link.url)) or _label(link.text) in _CODE_TEXTS | _PAGE_TEXTS
+
+
+def code_link(inline: Inline, web: Sequence[Link]) -> Link | None:
+    """The code: a link labelled Code, GitHub or 代码 (`代码：URL` too), or a GitHub or GitLab repository;
+    a project page only when there is none of those."""
+    def labelled(link: Link) -> bool:
+        before = inline.text[max(0, link.start - 12):link.start]
+        return _label(link.text) in _CODE_TEXTS or bool(re.search(r"(?i)(?:code|github|代码|源码)\s*[:\uff1a]\s*$",
+                                                                   before))
+    return next((k for k in web if _CODE_HOSTS.match(k.url) or labelled(k)), None) \
+        or next((k for k in web if is_code(k)), None)
+
+
+def local_links(inline: Inline) -> list[Link]:
+    """Links to pages of the list's own repository (`[XLNet](bert_study/T2_XLNet/)`) with a title-like text."""
+    return [k for k in inline.links if not k.web and k.url and not k.url.startswith(("#", "mailto:"))
+            and not generic(k.text)]
+
+
+def label_item(inline: Inline) -> bool:
+    """`论文：URL`, `Code: URL`, `[[Paper](…)] [[Code](…)]`: links under labels, and no title of its own."""
+    web = [k for k in inline.links if k.web]
+    if not web or inline.strong or any(not generic(k.text) and not is_code(k) for k in web):
+        return False
+    return generic(_label(_blank(inline.text, [(k.start, k.end) for k in inline.links])))
+
+
+def paper_link(link: Link) -> bool:
+    """A link to a paper: an id, a PDF, or a link labelled as the paper (`[[paper]](openreview…)`, `论文`)."""
+    if not link.web:
+        return False
+    if ident(link.url):
+        return True
+    if is_code(link) or not generic(link.text):
+        return False
+    return bool(set(_label(link.text).split()) & _PAPER_TEXTS) or bool(re.search(r"(?i)\.pdf(?:[?#]|$)", link.url))
+
+
+def own_title(inline: Inline, lead: bool = False) -> bool:
+    """Whether a block names a paper itself: bold text or a link text that is a title (not a label or venue);
+    with `lead`, also a title-like text before its first link (`Rich feature hierarchies … [pdf]`)."""
+    for start, end in inline.strong:
+        plain = clean(inline.text[start:end])
+        if plain and not generic(plain) and not _VENUE_LIKE.match(plain) and not _field_label(plain) \
+                and not _NEWS.match(plain):
+            return True
+    if any(not k.url.startswith("#") and not generic(k.text) and not is_code(k)
+           and not _VENUE_LIKE.match(clean(k.text)) for k in inline.links):
+        return True
+    web = [k for k in inline.links if k.web]
+    if not lead or not web:
+        return False
+    before = _blank(inline.text, inline.em)[: web[0].start]
+    title = _reference(before)[1] if _reference(before) else _lead(before)
+    return bool(title) and not generic(title) and not names_like(title) and not _VENUE_LIKE.match(title) \
+        and not _YEAR.fullmatch(title) and not _FIELD_LABELS.issuperset(_label(title).split())
+
+
+def citations(inline: Inline) -> list[Link]:
+    """Id links cited in running prose (`… across modalities [1] and …`): reference marks, not papers of the list."""
+    ids = [k for k in inline.links if k.web and ident(k.url)]
+    if not ids or not all(re.fullmatch(r"\[?\d{1,3}[a-z]?\]?", clean(k.text)) for k in ids):
+        return []
+    prose = _blank(inline.text, [(k.start, k.end) for k in inline.links])
+    return ids if len(re.findall(r"[^\W\d_]{2,}", prose)) >= 8 else []
 
 
 def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
@@ -252,7 +365,7 @@ def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 def title_text(text: str) -> str:
     """A title as lists show it, without a trailing full stop or wrapping quotes."""
-    title = clean(text).strip(" :|,;-\u2013\u2014")
+    title = clean(text).strip(" :|,;-\u2013\u2014\uff1a\uff5c")
     for _ in range(2):
         if len(title) > 2 and title[0] in _QUOTES and title.endswith(_QUOTES[title[0]]):
             title = title[1:-1].strip()
@@ -262,19 +375,23 @@ def title_text(text: str) -> str:
 
 
 def _title(inline: Inline, web: list[Link]) -> tuple[str, str]:
-    """(title, venue tag): the first bold text, else the first specific link text, else the text before the first link."""
+    """(title, venue tag): the first bold text, else the first specific link text, else the text before the first
+    link (the quoted title of a reference: `Goodfellow, Ian, et al. "Generative adversarial nets." …`)."""
     venue = ""
     for start, end in sorted(inline.strong):
         plain = clean(inline.text[start:end])
         if _VENUE_LIKE.match(plain):
             venue = venue or plain.strip("[]()")
-        elif plain and not generic(plain) and not _NEWS.match(plain):
+        elif plain and not generic(plain) and not _NEWS.match(plain) and not _field_label(plain):
             return title_text(plain), venue
     for link in inline.links:
-        if not link.url.startswith("#") and not generic(link.text):
+        if not link.url.startswith("#") and not generic(link.text) and not _VENUE_LIKE.match(clean(link.text)):
             return title_text(link.text), venue
     lead = _blank(inline.text, inline.em)[: web[0].start] if web else ""
-    return _lead(lead), venue
+    if reference := _reference(lead):
+        return reference[1], venue
+    lead = _lead(lead)
+    return ("" if generic(lead) else lead), venue
 
 
 def _lead(text: str) -> str:
@@ -286,13 +403,71 @@ def _lead(text: str) -> str:
     return title_text(lead.strip(" -\u2013\u2014:|,.([{"))
 
 
+_REFERENCE = re.compile(r'^\s*(?:\[\d{1,4}\]\s*)?(?P<authors>[^"\u201c\u201d]{2,400}?)[.,]?\s*["\u201c]'
+                        r'(?P<title>[^"\u201c\u201d]{3,500}?)["\u201d](?P<after>.*)$', re.DOTALL)
+_PARTICLES = frozenset("van von der den de da di du del della le la dos bin al el ter zu y".split())
+
+
+def _reference(text: str) -> tuple[str, str, str] | None:
+    """A reference as papers print it: (authors, title, what follows) of `Goodfellow, Ian, et al. "Title." Venue. 2014.`"""
+    m = _REFERENCE.match(clean(text))
+    if not m or not names_like(m["authors"]):
+        return None
+    return m["authors"].strip(" .,"), title_text(m["title"]), m["after"]
+
+
+def names_like(text: str) -> bool:
+    """Whether a text is a list of people's names (`Nikita Kitaev, Łukasz Kaiser`, `Goodfellow, Ian, et al.`)."""
+    text = re.sub(r"(?i)[,\s]*\bet\.?\s*al\b\.?", "", text).strip(" .,;")
+    parts = [p.strip(" .") for p in re.split(r",|;|\band\b|&", text)]
+    if not text or not all(parts) or len(parts) > 60:
+        return False
+    for part in parts:
+        words = part.split()
+        if not 1 <= len(words) <= 5:
+            return False
+        for word in words:
+            if not (word[0].isupper() or "\u4e00" <= word[0] <= "\u9fff" or word in _PARTICLES) \
+                    or any(c.isdigit() for c in word):
+                return False
+    return True
+
+
+def plain_authors(text: str) -> str:
+    """The names a details line starts with (`Nikita Kitaev, Łukasz Kaiser. ICLR 2020.`), or ""."""
+    first = re.split(r"(?<=[^\s.]{2})\.(?:\s|$)|\n| [-\u2013\u2014|] ", clean(text) if "\n" not in text else text)[0]
+    first = first.strip(" .,")
+    return first if "," in first and names_like(first) or len(first.split()) in (2, 3) and names_like(first) else ""
+
+
+def split_authors(text: str, inverted: bool = False) -> tuple[list[str], str]:
+    """(names, what follows "et al.") of an author text: `A, B and C`; BibTeX's `Family, Given and Family, Given`;
+    a reference's `Family, Given, B, and C` (`inverted`); `Yuhang Lai et al. ICML.` → (["Yuhang Lai"], "ICML")."""
+    after = ""
+    if m := re.search(r"(?i)[,\s]*\bet\.?\s*al\b\.?", text):
+        text, after = text[:m.start()], text[m.end():].strip(" .,;")
+    text = text.strip(" ,;")
+    bibtex = re.split(r"\s+and\s+", text)
+    if len(bibtex) > 1 and all(part.count(",") == 1 for part in bibtex):
+        names = bibtex
+    else:
+        names = [n.strip() for n in re.split(r",|;|\band\b|&", text)]
+        if inverted and len(names) >= 2 and len(names[0].split()) == 1 and names[1] and names_like(names[1]):
+            names = [f"{names[1]} {names[0]}", *names[2:]]
+    names = [re.sub(r"\s+", " ", n).strip(" .") if not re.search(r"\b[A-Z]\.$", n.strip()) else n.strip()
+             for n in names]
+    return [n for n in names if n and not _NO_AUTHOR.match(n)], after
+
+
 def _venue_year(text: str) -> tuple[str, int | None]:
-    """A venue and year written as plain text (`ICLR 2020.`, `(NeurIPS'22)`), or just a year."""
+    """A venue and year written as plain text (`ICLR 2020.`, `(NeurIPS'22)`, `ICLR 24`), or just a year; the venue
+    without its year."""
     for clause in re.split(r"[.;|()\[\]\n]+(?:\s|$)|[()\[\]|;\n]", text):
         clause = clause.strip(" ,")
-        if m := _VENUE_YEAR.search(clause):
-            year = int(m["year"]) if m["year"] else 2000 + int(m["yy"]) if int(m["yy"]) < 50 else 1900 + int(m["yy"])
-            venue = clause[m.start():m.end()].strip()
+        if m := _VENUE_YEAR.search(clause) or _VENUE_YY.search(clause):
+            yy = m["yy"]
+            year = int(m["year"]) if m.groupdict().get("year") else 2000 + int(yy) if int(yy) < 50 else 1900 + int(yy)
+            venue = m["venue"].strip(" ,-'\u2019")
             if re.fullmatch(r"(?i)(?:in|and|on|at|the|of|\d+)", m["venue"]):
                 venue = ""
             return venue, year
@@ -300,10 +475,43 @@ def _venue_year(text: str) -> tuple[str, int | None]:
     return "", int(year_match[0]) if year_match else None
 
 
+def _split_venue(text: str) -> tuple[str, int | None]:
+    """A venue text without the year it ends with: `IEEE TNN 2009` → ("IEEE TNN", 2009), `(EMNLP'19)`."""
+    text = clean(text).strip(" .,;")
+    if len(text) > 2 and text[0] + text[-1] in ("()", "[]"):
+        text = text[1:-1].strip()
+    if m := re.fullmatch(r"(?P<venue>.*?)[\s,\-]*(?:(?P<year>(?:19|20)\d{2})|['\u2019]\s?(?P<yy>\d{2}))", text):
+        year = int(m["year"]) if m["year"] else 2000 + int(m["yy"]) if int(m["yy"]) < 50 else 1900 + int(m["yy"])
+        return m["venue"].strip(" ,-'\u2019(["), year
+    if m := _VENUE_YY.fullmatch(text):
+        return m["venue"], 2000 + int(m["yy"])
+    year_match = _YEAR.search(text)
+    return text, int(year_match[0]) if year_match else None
+
+
+def _venue_tag(text: str) -> bool:
+    """A short text that names a venue (`ICML`, `NeurIPS 2023`), as after "et al." in `*Yuhang Lai et al. ICML.*`."""
+    return bool(text) and len(text.split()) <= 6 and bool(re.search(r"\b\w*[A-Z]\w*[A-Z]|\b(?:19|20)\d{2}\b", text))
+
+
+def _reference_venue(after: str) -> str:
+    """The venue of a reference, from what follows its title: `Advances in Neural Information Processing Systems.
+    2014.`, `arXiv preprint (2015)`, `Nature 521.7553 (2015): 436-444.`."""
+    venue = re.split(r"[.,]?\s*\(?\b(?:19|20)\d{2}\b", clean(after).strip(" .,"))[0]
+    venue = re.sub(r"^(?:In|in)\s+(?:Proceedings of (?:the )?)?", "", venue.strip(" .,"))
+    venue = re.sub(r"[\s,:]*\d[\d.:\-()\s]*$", "", venue).strip(" .,:")
+    return venue if venue and len(venue.split()) <= 15 and not generic(venue) else ""
+
+
 def read_paper(kind: str, inline: Inline, paragraphs: Sequence[Inline], column: dict[str, Inline]) -> Paper | None:
     """The paper a block names, or None. `column`: a table row's cells by what they hold (title, authors, ...)."""
     links = inline.links
     paper = Paper()
+    if kind == "para" and (cited := citations(inline)):
+        marks = ", ".join(f"{clean(k.text)} {k.url}" for k in cited)
+        paper.refused = f"paragraph cites {marks} in its prose: a citation, not a paper of the list; not imported"
+        paper.citation = True
+        return paper
     for link in links:
         if not link.web or (found := ident(link.url)) is None:
             continue
@@ -318,7 +526,9 @@ def read_paper(kind: str, inline: Inline, paragraphs: Sequence[Inline], column: 
     if "title" in column:  # a table's title column holds the title, with or without a link
         cell = column["title"]
         paper.title, venue = _title(cell, [k for k in cell.links if k.web])
-        paper.title = paper.title or title_text(cell.text)
+        paper.title = paper.title or ("" if generic(cell.text) else title_text(cell.text))
+        if not paper.title:
+            paper.title, venue = _title(inline, web)
     else:
         paper.title, venue = _title(inline, web)
     has_id = bool(paper.ids)
@@ -334,46 +544,66 @@ def read_paper(kind: str, inline: Inline, paragraphs: Sequence[Inline], column: 
         paper.list_date = f"{m[1]}.{int(m[2])}"
     elif m := _DAY_DATE.search(_blank(rest, inline.em)):
         paper.list_date = f"{m[2]}.{_MONTHS.index(m[1][:3].lower()) + 1}"
-    code = next((link for link in web if is_code(link)), None)
+    elif m := _MONTH_YY.search(_blank(rest, inline.em)):
+        paper.list_date = f"20{m[2]}.{_MONTHS.index(m[1][:3].lower()) + 1}"
+    code = code_link(inline, web)
     paper.note = clean(column["note"].text) if "note" in column else note(paragraphs)
     if has_id:
         paper.code = code.url if code else ""
         return paper
+    if not web and (local := local_links(inline)):
+        paper.refused = (f"{WHAT[kind]} {paper.title!r} links only {local[0].url!r}, a page of the list's own "
+                         "repository, and no paper: not imported")
+        return paper
 
     italics = [clean(rest[s:e]) for s, e in sorted(inline.em)]
     italics = [i for i in italics if i and i != paper.title]
-    authors = clean(column["authors"].text) if "authors" in column else (italics[0] if italics else "")
+    reference = None if "authors" in column or italics else _reference(_blank(inline.text, [(k.start, k.end)
+                                                                                            for k in links]))
+    if "authors" in column:
+        shown_authors = clean(column["authors"].text)
+    else:
+        shown_authors = italics[0] if italics else reference[0] if reference else ""
+    names, after_authors = split_authors(shown_authors, inverted=reference is not None)
     plain = _blank(rest, inline.em)
     if paper.list_date:
-        plain = _DATE.sub(" ", plain)
-        plain = _DAY_DATE.sub(" ", plain)
+        for pattern in (_DATE, _DAY_DATE, _MONTH_YY):
+            plain = pattern.sub(" ", plain)
     shown_venue, shown_year = _venue_year(plain)
     if "venue" in column:
         venue = clean(column["venue"].text)
     elif not venue:
-        venue = italics[1] if len(italics) > 1 else shown_venue
-    url = next((link.url for link in web if not is_code(link)), web[0].url if web else "")
+        venue = italics[1] if len(italics) > 1 else _reference_venue(reference[2]) if reference else \
+            after_authors if _venue_tag(after_authors) else shown_venue
+    venue, venue_year = _split_venue(venue) if venue else ("", None)
+    code_url = code.url if code else ""
+    url = next((link.url for link in web if link.url != code_url and not is_code(link)), web[0].url if web else "")
     record: dict[str, Any] = {"title": paper.title}
-    names = [re.sub(r"(?i)\s*\bet\.? al\.?$", "", a.strip()).strip(" .") for a in re.split(r",|;|\band\b|&", authors)]
-    names = [n for n in names if n and not re.fullmatch(r"(?i)et\.? al|etc|others", n)]
     if names:
         record["authors"] = [author_value(split_name(n)) for n in names]
-    is_pdf = bool(re.search(r"(?i)\.pdf(?:[?#]|$)|/pdf/", url))
-    record["type"] = "webpage" if url and not is_pdf and not venue else "document"
+    is_pdf = bool(re.search(r"(?i)\.pdf(?:[?#&]|$)|/pdf/", url))
+    if venue and not _PREPRINT.match(venue):
+        journal = _JOURNAL.search(venue) and not _CONFERENCE.search(venue)
+        record["type"] = "article-journal" if journal else "paper-conference"
+    else:
+        record["type"] = "webpage" if url and not is_pdf and not venue else "document"
     if venue:
         record["venue"] = venue
     if paper.list_date:
         record["year"], record["month"] = map(int, paper.list_date.split("."))
-    elif (year := _YEAR.search(venue)) or shown_year:
-        record["year"] = int(year[0]) if year else shown_year
+    elif venue_year or shown_year:
+        record["year"] = venue_year or shown_year
     if url:
         record["url"] = url
     missing = [what for what, key in (("authors", "authors"), ("year", "year")) if key not in record]
     if missing:
+        said = clean(re.sub(r"(?i)\bet\.?\s*al\b\.?", "", shown_authors)).strip(" .,;")
+        if "authors" in missing and said:
+            missing[0] = f"authors ({said!r} is none)"
         paper.refused = (f"{WHAT[kind]} {paper.title!r} has no arXiv or Anthology id and shows no "
                          f"{' and no '.join(missing)}: a manual entry needs them; not imported")
     paper.record = record
-    paper.code = code.url if code and code.url != url else ""
+    paper.code = code_url if code_url != url else ""
     return paper
 
 
