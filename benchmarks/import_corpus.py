@@ -62,6 +62,8 @@ def truth(text: str) -> tuple[dict[str, set[str]], dict[str, list[int]]]:
             # BibTeX braces inside a word (`Ar{X}iv:1301.3781`) do not hide an id.
             for m in pattern.finditer(line.replace("{", "").replace("}", "") if kind == "arxiv" else line):
                 ident = m[1] if kind == "arxiv" or not m[1][0].isupper() else m[1].upper()
+                if kind == "arxiv" and re.fullmatch(r"(?:1[5-9]|[2-9]\d)\d\d\.\d{4}", ident):
+                    continue  # a new-style id from 2015 on has five digits: 2004.0409 is a typo, not an id
                 ident = ident.lower() if kind == "acl" and ident[0].isdigit() else ident
                 found[kind].add(ident)
                 where.setdefault(f"{kind}:{ident}", []).append(number)

@@ -476,3 +476,14 @@ def validate(ctx: Context, outputs_dir: Path | None, only: tuple[str, ...]) -> N
     click.echo(summary(results))
     if not all(r.ok for r in results):
         click.get_current_context().exit(1)
+
+
+def run() -> None:
+    """The `exporter` command: `main`, then an exit that skips the cycle collector's last pass over every object
+    the command made (a 10,000-paper import or build: about 0.3 s of a process that is ending anyway)."""
+    import gc
+
+    try:
+        main()
+    finally:
+        gc.freeze()

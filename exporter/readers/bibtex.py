@@ -118,15 +118,16 @@ def _parsed(text: str, skipped: list[tuple[int, str]]) -> list[_Raw]:
 
 
 _BRACE = re.compile(r"(?<!\\)[{}]")
-_TRAILING_COMMENT = re.compile(r",\s*%.*$")
+_TRAILING_COMMENT = re.compile(r",[ \t]*%.*$", re.MULTILINE)
+_COMMENT_LINE = re.compile(r"\n[ \t]*%")
 
 
 def _without_comments(text: str) -> str:
     """`text` without the `%` comments between an entry's fields, as biber reads them: a line starting with `%`
     and a `% ...` after a field's comma, outside any value (bibtexparser took `% note\n  eprint` for one
     field's name, and lost the eprint). Lines are blanked, not removed: line numbers stay."""
-    if "%" not in text:
-        return text
+    if not (text.lstrip(" \t").startswith("%") or _COMMENT_LINE.search(text) or _TRAILING_COMMENT.search(text)):
+        return text  # most files: no line starts with %, no % after a comma
     lines = text.split("\n")
     depth = 0  # braces open before the line: 1 between the fields of an @entry{...}, 0 in an @entry(...)
     for number, line in enumerate(lines):

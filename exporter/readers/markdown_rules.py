@@ -39,7 +39,7 @@ _PAPER_TEXTS = frozenset("paper pdf arxiv abs abstract openreview preprint html 
 # Names that are no author.
 _NO_AUTHOR = re.compile(r"(?i)^(?:anonymous(?: authors?)?|anon|et\.? al|etc|others|unknown|n/?a)$")
 _CODE_HOSTS = re.compile(r"^https?://(?:www\.)?(?:github\.com|gitlab\.com)/", re.IGNORECASE)
-_ARXIV_TEXT = re.compile(r"(?<![\w/.])arxiv\s*[:\uff1a]?\s*((?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?)"
+_ARXIV_TEXT = re.compile(r"(?<![\w/.])(?:arxiv\s*[:\uff1a]?\s*|corr,?\s*abs/)((?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?)"
                          r"(?![\w/]|\.\d)", re.IGNORECASE)
 _ARXIV_URL = re.compile(r"(?i)^https?://(?:www\.|export\.|browse\.|aps\.)?arxiv\.org/(?:abs|pdf|html)/"
                         r"(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[a-z]{2})?/\d{7})(?:v\d+)?(?!\d)")

@@ -123,7 +123,8 @@ def needs_protection(word: str) -> bool:
     return inner_capital or capital_with_digit or word in PROPER_NOUNS
 
 
-_TITLE_WORD = re.compile(r"(?:[^\W_][\u0300-\u036f]*)+")  # combining accents stay with their letter
+_TITLE_WORD = re.compile(r"[^\W_]+")
+_TITLE_WORD_ACCENTED = re.compile(r"(?:[^\W_][\u0300-\u036f]*)+")  # combining accents stay with their letter
 
 
 def _protected(match: re.Match[str]) -> str:
@@ -138,7 +139,7 @@ def title_to_latex(title: str, unicode: bool = False) -> str:
         # `to_latex` keeps every part as it is: only the braces to add.
         return _TITLE_WORD.sub(_protected, title)
     out, pos = [], 0
-    for m in _TITLE_WORD.finditer(title):
+    for m in _TITLE_WORD_ACCENTED.finditer(title):
         out.append(to_latex(title[pos : m.start()], unicode))
         word = m.group()
         encoded = to_latex(word, unicode)
