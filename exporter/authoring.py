@@ -2,7 +2,7 @@
 
 A paper is refused when the list has it already: the same arXiv id (any version), the same
 Anthology id (also as the published version of a listed preprint), or the same normalised
-title of the same work (one paper under another identifier: `records.same_work`, so that two
+title of the same work (one paper under another identifier: `model.same_work`, so that two
 works of one title, Bellman's 1957 book and his 1966 article, are two papers).
 """
 
@@ -35,7 +35,7 @@ class Candidate:
 
     @property
     def work(self) -> Work:
-        """Year, type and first author's family name, as far as known before resolving (`records.same_work`)."""
+        """Year, type and first author's family name, as far as known before resolving (`model.same_work`)."""
         authors = self.table.get("authors")
         family = _family(authors[0]) if authors else normalise_title(self.family)
         return self.table.get("year", self.year), self.table.get("type", ""), family
@@ -58,7 +58,7 @@ class Candidate:
 
 
 # A string tomlkit writes as it is between double quotes: no quote, backslash or control character.
-_PLAIN = re.compile(r'^[^"\\\x00-\x1f\x7f]*$')
+_PLAIN = re.compile(r'[^"\\\x00-\x1f\x7f]*\Z')
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -171,9 +171,7 @@ def _screen(candidates: list[Candidate], sources: Sources, lock: Lock
         known.setdefault(normalise_title(title), []).append((by_uid[uid], work))
     for e in sources.entries:
         if "title" in e.overrides:
-            o = e.overrides
-            work = (o.get("year"), o.get("type", ""), _family(o["authors"][0] if o.get("authors") else ""))
-            known.setdefault(normalise_title(o["title"]), []).append((e, work))
+            known.setdefault(normalise_title(e.overrides["title"]), []).append((e, e.work))
     keys = {k.lower() for k in lock.keys.values()} | {e.key.lower() for e in sources.entries if e.key}
     seen: dict[Any, Candidate] = {}
     seen_titles: dict[str, list[Candidate]] = {}

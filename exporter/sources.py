@@ -111,8 +111,8 @@ class Entry:
     def uid(self) -> str:
         """Stable identity of the entry: its first id in exporter.ids.KINDS order, else its title.
 
-        A manual entry is `manual:` plus its normalised title (`manual:gpt-4-technical-report`); another
-        work of the same title later in the list adds what tells it apart (`manual:dynamic-programming@1966`).
+        A manual entry is `manual:` plus its normalised title (`manual:gpt-4-technical-report`); when the
+        list has several works of that title, each adds what tells it apart (`manual:dynamic-programming@1966`).
         """
         for ident in self.ids.values():
             return str(ident)
@@ -120,11 +120,12 @@ class Entry:
 
     @property
     def work(self) -> Work:
-        """A manual entry's year, type and first author, as `model.same_work` compares them."""
+        """The year, type and first author the TOML gives the entry, as `model.same_work` compares them (for a
+        paper with ids, what its overrides say: "" or None where they say nothing)."""
         o = self.overrides
         author = o["authors"][0] if o.get("authors") else ""
         family = author.get("family", "") if isinstance(author, dict) else split_name(author).family if author else ""
-        return o.get("year"), o.get("type") or manual_type(o), normalise_title(family)
+        return o.get("year"), o.get("type") or (manual_type(o) if self.manual else ""), normalise_title(family)
 
     @property
     def label(self) -> str:
@@ -525,25 +526,37 @@ def _load_entry(
 
 def _distinguish(entries: list[Entry]) -> list[Entry]:
     """Manual entries of one title that are different works (`model.same_work`: Bellman's 1957 book and his
-    1966 article) each get a uid: the first keeps its title's, a later one adds its year, then its first author
-    and its type, as far as needed. A later one that is the same work as an earlier one gets that one's uid:
-    the duplicate check names it."""
-    titles: dict[str, list[Entry]] = {}
-    out = []
+    1966 article) each get a uid of their own, from their own fields: the title's, then their year, else also
+    their first author, else also their type, as far as needed to tell the works of that title apart (so no
+    uid changes when an entry moves, and a key remembered for one work never passes to another). A later entry
+    that is the same work as an earlier one gets that one's uid: the duplicate check names it."""
+    works: dict[str, list[Entry]] = {}  # the distinct works of each title, by its slug
+    twins: dict[int, Entry] = {}  # entry index -> the earlier entry it is the same work as
     for entry in entries:
         if entry.manual:
-            slug = title_slug(entry.overrides["title"])
-            earlier = titles.setdefault(slug, [])
-            twin = next((e for e in earlier if same_work(entry.work, e.work)), None)
-            if twin is not None:
-                entry = replace(entry, distinct=twin.distinct)
-            elif earlier:
-                year, kind, family = entry.work
-                used = {e.distinct for e in earlier}
-                options = [str(year), f"{year}-{family.replace(' ', '-')}", f"{year}-{family.replace(' ', '-')}-{kind}"]
-                entry = replace(entry, distinct=next((o for o in options if o not in used), str(entry.index)))
+            group = works.setdefault(title_slug(entry.overrides["title"]), [])
+            twin = next((e for e in group if same_work(entry.work, e.work)), None)
             if twin is None:
-                earlier.append(entry)
+                group.append(entry)
+            else:
+                twins[entry.index] = twin
+    distinct: dict[int, str] = {}
+    for group in works.values():
+        if len(group) < 2:
+            continue
+        parts = [(str(e.work[0]), e.work[2].replace(" ", "-"), e.work[1]) for e in group]
+        for entry, mine in zip(group, parts):
+            for level in (1, 2, 3):
+                if sum(p[:level] == mine[:level] for p in parts) == 1:
+                    distinct[entry.index] = "-".join(x for x in mine[:level] if x)
+                    break
+            else:  # the same year, author and type: only the list's order tells them apart
+                distinct[entry.index] = "-".join([*mine, str(group.index(entry) + 1)])
+    out = []
+    for entry in entries:
+        source = twins.get(entry.index, entry)
+        if source.index in distinct:
+            entry = replace(entry, distinct=distinct[source.index])
         out.append(entry)
     return out
 

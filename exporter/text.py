@@ -212,7 +212,7 @@ _TOKEN = re.compile(
     r"|\{\\(?P<esc>[&%#$_{}\- ,])\}"  # {\&} {\%} {\{}
     r"|\{\\ensuremath\{(?P<math>\\?[a-z]+|[<>])\}\}"  # {\ensuremath{<}} {\ensuremath{\pm}}
     r"|\{(?P<typo>---|--|``|''|`|'|~)\}"  # {--} {``} {'} {~}
-    r"|(?P<bare>``|'')"  # quotes unbraced (some exports convert them so); a bare -- stays as written
+    r"|(?P<bare>``|'')"  # quotes unbraced (some exports convert them so); a bare -- goes to from_latex (_RISKY)
 )
 _NEEDS_DECODING = re.compile(r"[\\{}$~%`]|''|--")
 _RISKY = re.compile(r"[\\$%]|--|[?!]`")  # syntax left after the known forms (and TeX's dashes): pylatexenc

@@ -138,7 +138,7 @@ def test_two_works_of_one_title_are_two_papers(tmp_path: Path) -> None:
     # The book given twice is one work; the author's later article, another author's article and someone
     # else's preprint of that title are other works: each an entry, a manual one told apart by its uid.
     assert [e.key for e in entries] == ["nook1957", "nook1966", "oak1966", "pine2021"]
-    assert [e.uid for e in entries[:3]] == ["manual:dynamic-gardening", "manual:dynamic-gardening@1966",
+    assert [e.uid for e in entries[:3]] == ["manual:dynamic-gardening@1957", "manual:dynamic-gardening@1966-nook",
                                             "manual:dynamic-gardening@1966-oak"]
     assert f"not imported: {bib}:26: the same paper as {bib}:3" in err
     assert err.count("not imported: ") == 1
@@ -152,7 +152,8 @@ def test_two_works_of_one_title_are_two_papers(tmp_path: Path) -> None:
 
 def test_manual_entries_of_one_title_are_one_work_or_told_apart(tmp_path: Path) -> None:
     """In the sources file: two manual entries of one title that are one work are a duplicate (named by
-    line); two works get uids of their own, and the earlier entry's uid never changes."""
+    line); works of one title get uids of their own fields, whatever their order (a remembered citation key
+    never passes to another work when entries move or go)."""
     from exporter.errors import SourceError
 
     def table(year: int, kind: str, author: str) -> str:
@@ -160,16 +161,23 @@ def test_manual_entries_of_one_title_are_one_work_or_told_apart(tmp_path: Path) 
                 f'publisher = "Hedge Press"\nyear = {year}\n\n')
 
     path = tmp_path / "papers.toml"
-    path.write_text(table(1957, "book", "Harold Nook") + table(1957, "report", "Harold Nook")
-                    + table(1957, "book", "Irene Oak"), encoding="utf-8")
+    tables = [table(1957, "book", "Harold Nook"), table(1957, "report", "Harold Nook"), table(1957, "book", "Irene Oak")]
+    path.write_text("".join(tables), encoding="utf-8")
     uids = [e.uid for e in sources.load(path).entries]
-    assert uids == ["manual:dynamic-gardening", "manual:dynamic-gardening@1957",
+    assert uids == ["manual:dynamic-gardening@1957-nook-book", "manual:dynamic-gardening@1957-nook-report",
                     "manual:dynamic-gardening@1957-oak"]
+    path.write_text("".join(reversed(tables)), encoding="utf-8")
+    assert [e.uid for e in sources.load(path).entries] == list(reversed(uids))
+    path.write_text(tables[0] + table(1966, "article-journal", "Harold Nook"), encoding="utf-8")
+    assert [e.uid for e in sources.load(path).entries] == ["manual:dynamic-gardening@1957",
+                                                          "manual:dynamic-gardening@1966"]
+    path.write_text(table(1966, "article-journal", "Harold Nook"), encoding="utf-8")  # alone: its title's uid
+    assert [e.uid for e in sources.load(path).entries] == ["manual:dynamic-gardening"]
     path.write_text(table(1957, "book", "Harold Nook") + table(1966, "article-journal", "Harold Nook")
                     + table(1958, "book", "H. Nook"), encoding="utf-8")
     with pytest.raises(SourceError) as caught:
         sources.load(path)
-    assert str(caught.value) == (f"{path}:16: entry 3 (manual:dynamic-gardening): duplicate title "
+    assert str(caught.value) == (f"{path}:16: entry 3 (manual:dynamic-gardening@1957): duplicate title "
                                  "'Dynamic Gardening', already used by entry 1 (line 1)")
 
 

@@ -117,7 +117,6 @@ def _parsed(text: str, skipped: list[tuple[int, str]]) -> list[_Raw]:
     return raws
 
 
-_BRACE = re.compile(r"(?<!\\)[{}]")
 _TRAILING_COMMENT = re.compile(r",[ \t]*%.*$", re.MULTILINE)
 _COMMENT_LINE = re.compile(r"\n[ \t]*%")
 
@@ -129,21 +128,35 @@ def _without_comments(text: str) -> str:
     if not (text.lstrip(" \t").startswith("%") or _COMMENT_LINE.search(text) or _TRAILING_COMMENT.search(text)):
         return text  # most files: no line starts with %, no % after a comma
     lines = text.split("\n")
-    depth = 0  # braces open before the line: 1 between the fields of an @entry{...}, 0 in an @entry(...)
+    # Outside any value: braces open before the line at most 1 (between the fields of an @entry{...}; 0 in an
+    # @entry(...)), and no "quoted value" open. A quote counts at brace depth 1 or less, as BibTeX reads it.
+    depth, quoted = 0, False
     for number, line in enumerate(lines):
-        if depth <= 1 and "%" in line:
-            if line.lstrip().startswith("%"):
+        if "%" in line:
+            if depth <= 1 and not quoted and line.lstrip().startswith("%"):
                 lines[number] = ""
                 continue
-            if (m := _TRAILING_COMMENT.search(line)) and depth + _depth(line[:m.start()]) <= 1 \
-                    and "\\" not in line[m.start():m.start() + 3]:
-                line = lines[number] = line[:m.start() + 1]
-        depth = max(0, depth + _depth(line))
+            if m := _TRAILING_COMMENT.search(line):
+                at_comma = _state(line[:m.start()], depth, quoted)
+                if at_comma[0] <= 1 and not at_comma[1]:
+                    line = lines[number] = line[:m.start() + 1]
+        depth, quoted = _state(line, depth, quoted)
     return "\n".join(lines)
 
 
-def _depth(text: str) -> int:
-    return sum(1 if b == "{" else -1 for b in _BRACE.findall(text))
+_TOKEN = re.compile(r'\\.|[{}"]')
+
+
+def _state(text: str, depth: int, quoted: bool) -> tuple[int, bool]:
+    """Brace depth and whether a quoted value is open, after `text` (escaped characters skipped)."""
+    for token in _TOKEN.findall(text):
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth = max(0, depth - 1)
+        elif token == '"' and depth <= 1:
+            quoted = not quoted
+    return depth, quoted
 
 
 def _entries(blocks: list[Any], strings: dict[str, str], skipped: list[tuple[int, str]]) -> list[_Raw]:

@@ -26,11 +26,11 @@ _SPECIALS = {
     "~": r"{\textasciitilde}",
     "^": r"{\textasciicircum}",
 }
-# In text no style changes the case of (abstracts, notes), as Zotero's BibTeX import reads it back: ^ as
-# {\^{}} (it reads {\textasciicircum} as ˆ, U+02C6; in a title biblatex's case changing breaks \^{}), and
-# braces where each closes one opened before it as \{ \}, which keep BibTeX's count balanced ({\textbraceleft}
-# it leaves as it is).
-_PROSE = {**_SPECIALS, "^": r"{\^{}}"}
+# In text no style changes the case of (abstracts, notes), braces where each closes one opened before it are
+# \{ \}, which keep BibTeX's count balanced and are what Zotero's BibTeX import reads back as braces (it leaves
+# {\textbraceleft} as it is). (^ stays {\textasciicircum}, which Zotero reads as ˆ: its {\^{}} comes out of biber
+# as {\^}, which stops LaTeX.)
+_PROSE = _SPECIALS
 _BALANCED_BRACES = {**_PROSE, "{": r"\{", "}": r"\}"}
 # Combining accents -> the LaTeX accent that puts them on the letter before.
 _ACCENTS = {"\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0304": "=", "\u0306": "u", "\u0307": ".",
@@ -137,7 +137,7 @@ def title_to_latex(title: str, unicode: bool = False) -> str:
     """A title for BibTeX: like `to_latex`, with acronyms and proper nouns brace-protected."""
     if (unicode or title.isascii()) and _CHANGES.search(title) is None:
         # `to_latex` keeps every part as it is: only the braces to add.
-        return _TITLE_WORD.sub(_protected, title)
+        return (_TITLE_WORD if title.isascii() else _TITLE_WORD_ACCENTED).sub(_protected, title)
     out, pos = [], 0
     for m in _TITLE_WORD_ACCENTED.finditer(title):
         out.append(to_latex(title[pos : m.start()], unicode))
