@@ -135,8 +135,11 @@ dois = st.one_of(st.just(""), st.builds("10.{}/{}".format, st.integers(1000, 999
 # Any characters a URL may hold unencoded (RFC 3986), `;` and `%` included.
 _url_chars = st.sampled_from(string.ascii_letters + string.digits + "-._~:/?#[]@!$&'()*+,;=%")
 urls = st.one_of(st.just(""), st.text(_url_chars, max_size=30).map(lambda s: "https://example.org/" + s))
-KINDS = st.sampled_from(["article", "paper-conference", "article-journal", "report", "webpage", "book", "thesis",
-                         "document"])
+TYPES = ["article", "paper-conference", "article-journal", "report", "webpage", "book", "thesis", "document"]
+KINDS = st.sampled_from([*TYPES, "chapter"])
+ISBNS = st.sampled_from(["", "978-0-00-000000-2"])
+ISSNS = st.sampled_from(["", "0000-0019"])
+CHAPTERS = st.sampled_from(["", "4"])
 ACL_IDS = st.sampled_from(["", "2022.acl-long.244", "P19-1001"])
 PAGES = st.sampled_from(["", "7", "3470-3487"])
 CLASSES = st.sampled_from(["", "cs.CL", "cs.LG", "hep-th"])
@@ -146,13 +149,15 @@ CODE = st.sampled_from(["", "https://github.com/google-research/flan"])
 
 
 @st.composite
-def records(draw: st.DrawFn, texts: Texts = ANY_TEXT, raw_names: bool = True) -> Record:
-    """One record with raw (unclean) text; names cleaned when `raw_names` is false."""
-    kind = draw(KINDS)
+def records(draw: st.DrawFn, texts: Texts = ANY_TEXT, raw_names: bool = True, kinds: Any = KINDS,
+            bibliographic: bool = True) -> Record:
+    """One record with raw (unclean) text; names cleaned when `raw_names` is false. `bibliographic`: with the
+    fields .bib files bring (edition, series, chapter, ISBN, ISSN, a note)."""
+    kind = draw(kinds)
     arxiv = draw(arxiv_ids if kind == "article" else optional_arxiv_ids)
     acl = draw(ACL_IDS)
     authors = draw(texts.authors)
-    editors = draw(texts.editors) if kind == "paper-conference" else ()
+    editors = draw(texts.editors) if kind in ("paper-conference", "chapter") else ()
     if not raw_names:
         authors, editors = _clean_names(authors), _clean_names(editors)
     return Record(
@@ -178,6 +183,8 @@ def records(draw: st.DrawFn, texts: Texts = ANY_TEXT, raw_names: bool = True) ->
         section=draw(SECTIONS),
         note=draw(texts.optional),
         code=draw(CODE),
+        **(dict(edition=draw(texts.optional), collection_title=draw(texts.optional), chapter_number=draw(CHAPTERS),
+                ISBN=draw(ISBNS), ISSN=draw(ISSNS), bibnote=draw(texts.optional)) if bibliographic else {}),
     )
 
 
@@ -228,7 +235,8 @@ def test_overrides_are_normalised(title: str, venue: str, abstract: str, family:
 # ?` ¿, !` ¡ (OT1 and T1), << «, >> », ,, „ (T1). Field values must break them ({}).
 TEX_LIGATURES = re.compile(r"--|``|''|[?!]`|<<|>>|,,")
 TEXT_FIELDS = ("title", "author", "editor", "booktitle", "eventtitle", "journal", "journaltitle", "address", "location",
-               "publisher", "institution", "school", "howpublished", "organization", "abstract")
+               "publisher", "institution", "school", "howpublished", "organization", "abstract", "series",
+               "edition", "chapter", "isbn", "issn", "note")
 
 
 def bibtex_fields(record: Record, dialect: str) -> dict[str, str]:
@@ -236,7 +244,12 @@ def bibtex_fields(record: Record, dialect: str) -> dict[str, str]:
     from exporter.writers.bibtex import entry_type  # which field each type has: checked by validate and goldens
 
     expected = {"title": clean(record.title), "abstract": clean(record.abstract)}
-    _, container, publisher, place, _, _ = entry_type(record, dialect)
+    _, container, publisher, place, _, extras = entry_type(record, dialect)
+    expected["note"] = clean(record.bibnote)  # every type has a note
+    for name, value in (("series", record.collection_title), ("edition", record.edition),
+                        ("chapter", record.chapter_number), ("isbn", record.ISBN), ("issn", record.ISSN)):
+        if name in extras:  # only where biblatex's data model has the field
+            expected[name] = clean(value)
     if record.type == "paper-conference" and dialect == "bibtex":  # Zotero's conferenceName
         expected["eventtitle"] = clean(conference_name(record.container_title))
     if container and container == publisher:
@@ -253,7 +266,7 @@ def bibtex_fields(record: Record, dialect: str) -> dict[str, str]:
 def bibtex_names(record: Record, role: str) -> list[tuple[str, str]]:
     """The names the writer gives `role` (an edited volume's editors are its authors: written once), composed."""
     people = record.author if role == "author" else (
-        record.editor if record.type == "paper-conference" and record.editor != record.author else ())
+        record.editor if record.type not in ("report", "thesis") and record.editor != record.author else ())
     return [(unicodedata.normalize("NFC", n.family), unicodedata.normalize("NFC", n.given)) for n in people]
 
 
@@ -344,8 +357,10 @@ def test_csljson_round_trip(recs: list[Record]) -> None:
             "DOI": record.DOI, "URL": record.URL, "abstract": record.abstract,
             # As Zotero reads them: a preprint's archive ID, every arXiv id in Extra, the conference name.
             "number": f"arXiv:{record.number}" if record.number and record.number == record.arxiv else record.number,
-            "note": f"arXiv: {record.arxiv}" if record.arxiv else "",
+            "note": "\n".join(n for n in (record.bibnote, f"arXiv: {record.arxiv}" if record.arxiv else "") if n),
             "event-title": conference_name(record.container_title) if record.type == "paper-conference" else "",
+            "edition": record.edition, "collection-title": record.collection_title,
+            "chapter-number": record.chapter_number, "ISBN": record.ISBN, "ISSN": record.ISSN,
         }
         assert {k: item.get(k, "") for k in carried} == carried
         assert item.get("author", []) == [csl_name(n) for n in record.author]
@@ -396,6 +411,12 @@ def ris_expected(record: Record) -> dict[str, Any]:
         values["secondary_title"] = clean(record.publisher)
     values["secondary_authors"] = [ris_name(n) for n in record.editor]
     values["keywords"] = [clean(t) for t in record.tags if clean(t)]
+    values["tertiary_title"] = clean(record.collection_title)  # T3: the series
+    values["edition"] = clean(record.edition)
+    # SN: Zotero's ISSN of a journal article, number of a report, ISBN of anything else.
+    values["issn"] = clean(record.ISSN if record.type == "article-journal" else
+                           record.issue if record.type == "report" else record.ISBN)
+    values["notes"] = [clean(record.bibnote)] if clean(record.bibnote) else []
     return {k: v for k, v in values.items() if v}
 
 
