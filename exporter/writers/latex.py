@@ -103,7 +103,7 @@ def _to_latex(text: str, unicode: bool, specials: dict[str, str]) -> str:
     text = re.sub(r"\s+", " ", text)
     out: list[str] = []
     for i, c in enumerate(text):
-        if not unicode and c in _ACCENTS and out:
+        if not unicode and c in _ACCENTS and i and text[i - 1].isalpha():
             # A combining accent with no precomposed letter (C̨, Z̃): pdflatex cannot typeset it as UTF-8.
             out[-1] = "{\\" + _ACCENTS[c] + "{" + out[-1] + "}}"
             continue
