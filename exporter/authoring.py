@@ -15,10 +15,10 @@ from typing import Any
 from exporter.errors import SourceError
 from exporter.ids import KINDS, Identifier, differ
 from exporter.lock import Lock
-from exporter.model import Work, same_work, split_name
+from exporter.model import Work, same_work
 from exporter.records import preprint_of, records_in_use, titles, works
 from exporter.editing import append_papers, render_table
-from exporter.sources import Entry, Sources, parse_appended
+from exporter.sources import Entry, Sources, family_of, parse_appended
 from exporter.text import normalise_title
 
 
@@ -37,7 +37,7 @@ class Candidate:
     def work(self) -> Work:
         """Year, type and first author's family name, as far as known before resolving (`model.same_work`)."""
         authors = self.table.get("authors")
-        family = _family(authors[0]) if authors else normalise_title(self.family)
+        family = family_of(authors[0]) if authors else normalise_title(self.family)
         return self.table.get("year", self.year), self.table.get("type", ""), family
 
     @property
@@ -266,13 +266,6 @@ def imported_candidate(given: str, found: Any, file_section: str | None, section
     if found.list_date and "date" not in table and found.list_date not in (shown, _v1_month(found.arxiv, lock)):
         table["date"] = found.list_date
     return Candidate(given, tuple(found.ids.values()), table, found.title, found.year, found.family)
-
-
-def _family(author: str | dict[str, str]) -> str:
-    """The family name of a `[[papers]]` table's author (a string or a table), normalised; "" if none."""
-    if isinstance(author, dict):
-        return normalise_title(author.get("family", ""))
-    return normalise_title(split_name(author).family) if author else ""
 
 
 def _v1_month(arxiv: Identifier | None, lock: Lock) -> str:

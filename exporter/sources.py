@@ -90,7 +90,7 @@ class Entry:
     date: str | None = None
     upgrade: bool = True  # may the Anthology version of this preprint replace it?
     overrides: dict[str, Any] = field(default_factory=dict)
-    distinct: str = ""  # what tells a manual entry from an earlier one of the same title (`_distinguish`)
+    distinct: str = ""  # what tells a manual entry from other works of its title in the list (`_distinguish`)
 
     @property
     def arxiv(self) -> Identifier | None:
@@ -123,9 +123,8 @@ class Entry:
         """The year, type and first author the TOML gives the entry, as `model.same_work` compares them (for a
         paper with ids, what its overrides say: "" or None where they say nothing)."""
         o = self.overrides
-        author = o["authors"][0] if o.get("authors") else ""
-        family = author.get("family", "") if isinstance(author, dict) else split_name(author).family if author else ""
-        return o.get("year"), o.get("type") or (manual_type(o) if self.manual else ""), normalise_title(family)
+        family = family_of(o["authors"][0]) if o.get("authors") else ""
+        return o.get("year"), o.get("type") or (manual_type(o) if self.manual else ""), family
 
     @property
     def label(self) -> str:
@@ -253,6 +252,14 @@ class _Lines:
             if self.code[number - 1] and pattern.match(self.lines[number - 1]):
                 return number
         return start
+
+
+def family_of(author: str | dict[str, str]) -> str:
+    """The family name of a `[[papers]]` table's author (a string or a table), normalised as `same_work`
+    compares it; "" if none."""
+    if isinstance(author, dict):
+        return normalise_title(author.get("family", ""))
+    return normalise_title(split_name(author).family) if author else ""
 
 
 def manual_type(overrides: dict[str, Any]) -> str:

@@ -22,7 +22,6 @@ _FORMS = [
         re.IGNORECASE,
     ),
 ]
-_SHAPE = re.compile(ID)
 
 
 def normalise(raw: str) -> str:
@@ -36,11 +35,6 @@ def parse(value: str) -> Identifier | None:
         if m := pattern.match(value):
             return Identifier("acl", normalise(m["id"]))
     return None
-
-
-def is_id(text: str) -> bool:
-    """Whether `text` is an Anthology id as such (no URL): `2022.acl-long.244`, `P19-1001`."""
-    return _SHAPE.fullmatch(text) is not None
 
 
 KIND = IdKind(

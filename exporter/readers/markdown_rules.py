@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 from exporter.errors import IdentifierError
 from exporter.ids import KINDS, Identifier, parse_id
-from exporter.model import clean, split_name
+from exporter.model import MONTHS, clean, split_name
 from exporter.readers.base import author_value
 
 # Link texts that name the kind of link, not the paper.
@@ -45,10 +45,9 @@ _ARXIV_URL = re.compile(r"(?i)^https?://(?:www\.|export\.|browse\.|aps\.)?arxiv\
                         r"(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[a-z]{2})?/\d{7})(?:v\d+)?(?!\d)")
 _BARE_URL = re.compile(r"https?://[^\s<>()\[\]]*[^\s<>()\[\].,;:!?'\"*_]")
 _DATE = re.compile(r"(?<![\w./])((?:19|20)\d{2})[./](1[0-2]|0?[1-9])(?!\d|[./]\d)")  # 2021.4, 2023.10, [2023/04]
-_MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
-_DAY_DATE = re.compile(r"\b(?:\d{1,2}\s+)?(" + "|".join(_MONTHS) + r")[a-z]*\.?,?\s+((?:19|20)\d{2})\b", re.IGNORECASE)
+_DAY_DATE = re.compile(r"\b(?:\d{1,2}\s+)?(" + "|".join(MONTHS) + r")[a-z]*\.?,?\s+((?:19|20)\d{2})\b", re.IGNORECASE)
 # `Oct 23` (a month and a two-digit year; not `Mar 14 2022`, a day)
-_MONTH_YY = re.compile(r"\b(" + "|".join(m.title() for m in _MONTHS) + r")[a-z]*\.?\s+(\d{2})(?![\d:])"
+_MONTH_YY = re.compile(r"\b(" + "|".join(m.title() for m in MONTHS) + r")[a-z]*\.?\s+(\d{2})(?![\d:])"
                        r"(?!,?\s*(?:19|20)\d{2})")
 _YEAR = re.compile(r"(?<![\w.])(?:19|20)\d{2}(?![\w.]\d)")
 # A venue and year as plain text: `ICLR 2020.`, `(NeurIPS'22)`, `ACM Computing Surveys, 2022`, `CVPR' 14`.
@@ -543,9 +542,9 @@ def read_paper(kind: str, inline: Inline, paragraphs: Sequence[Inline], column: 
     if m := _DATE.search(rest):
         paper.list_date = f"{m[1]}.{int(m[2])}"
     elif m := _DAY_DATE.search(_blank(rest, inline.em)):
-        paper.list_date = f"{m[2]}.{_MONTHS.index(m[1][:3].lower()) + 1}"
+        paper.list_date = f"{m[2]}.{MONTHS.index(m[1][:3].lower()) + 1}"
     elif m := _MONTH_YY.search(_blank(rest, inline.em)):
-        paper.list_date = f"20{m[2]}.{_MONTHS.index(m[1][:3].lower()) + 1}"
+        paper.list_date = f"20{m[2]}.{MONTHS.index(m[1][:3].lower()) + 1}"
     code = code_link(inline, web)
     paper.note = clean(column["note"].text) if "note" in column else note(paragraphs)
     if has_id:

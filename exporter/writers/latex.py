@@ -30,8 +30,7 @@ _SPECIALS = {
 # \{ \}, which keep BibTeX's count balanced and are what Zotero's BibTeX import reads back as braces (it leaves
 # {\textbraceleft} as it is). (^ stays {\textasciicircum}, which Zotero reads as ˆ: its {\^{}} comes out of biber
 # as {\^}, which stops LaTeX.)
-_PROSE = _SPECIALS
-_BALANCED_BRACES = {**_PROSE, "{": r"\{", "}": r"\}"}
+_BALANCED_BRACES = {**_SPECIALS, "{": r"\{", "}": r"\}"}
 # Combining accents -> the LaTeX accent that puts them on the letter before.
 _ACCENTS = {"\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0304": "=", "\u0306": "u", "\u0307": ".",
             "\u0308": '"', "\u030a": "r", "\u030b": "H", "\u030c": "v", "\u0323": "d", "\u0327": "c", "\u0328": "k",
@@ -92,7 +91,7 @@ def to_latex(text: str, unicode: bool = False) -> str:
 
 def prose_to_latex(text: str, unicode: bool = False) -> str:
     """Like `to_latex`, for text no style changes the case of (abstracts, notes): balanced braces as `\\{` `\\}`."""
-    return _to_latex(text, unicode, _BALANCED_BRACES if "{" in text and balanced(text) else _PROSE)
+    return _to_latex(text, unicode, _BALANCED_BRACES if "{" in text and balanced(text) else _SPECIALS)
 
 
 def _to_latex(text: str, unicode: bool, specials: dict[str, str]) -> str:
